@@ -1,0 +1,61 @@
+#!/usr/bin/env node
+/**
+ * The `nmcp` command line. Each subcommand lives in its own module as it is added (serve, call, bench, doctor, …).
+ */
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { activeCore } from '../native/index.js';
+
+const HELP = `nmcp — a Model Context Protocol runtime for Node.js with a native hot path
+
+Usage:
+  nmcp core              which core serves (native addon or TypeScript twin), and why
+  nmcp --version, -v     nmcp's version and the active core
+  nmcp --help, -h        this text
+
+Environment:
+  NMCP_NATIVE=0          use the TypeScript twin even when the native addon is available
+  NMCP_REQUIRE_NATIVE=1  fail instead of falling back to the twin when the addon does not load
+`;
+
+function packageVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+export function main(argv: string[]): number {
+  let parsed: ReturnType<typeof parseArgs>;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: { help: { type: 'boolean', short: 'h' }, version: { type: 'boolean', short: 'v' } },
+    });
+  } catch (err) {
+    process.stderr.write(`nmcp: ${(err as Error).message}\nRun \`nmcp --help\` for usage.\n`);
+    return 2;
+  }
+  const [command] = parsed.positionals;
+  if (parsed.values.help || (command === undefined && !parsed.values.version)) {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  if (parsed.values.version) {
+    const core = activeCore();
+    process.stdout.write(
+      `nmcp ${packageVersion()} (core: ${core.kind}${core.kind === 'native' ? ` ${core.version}` : ''})\n`,
+    );
+    return 0;
+  }
+  if (command === 'core') {
+    const core = activeCore();
+    process.stdout.write(
+      `core: ${core.kind}\nversion: ${core.version}\n${core.reason ? `reason: ${core.reason}\n` : ''}platform: ${process.platform}-${process.arch}, node ${process.version}\n`,
+    );
+    return 0;
+  }
+  process.stderr.write(`nmcp: unknown command "${command}". Run \`nmcp --help\` for the commands.\n`);
+  return 2;
+}
+
+process.exitCode = main(process.argv.slice(2));

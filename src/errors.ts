@@ -1,0 +1,50 @@
+/**
+ * Every runtime error nmcp throws is an NmcpError with a stable `code` (never reused; documented in docs/errors.md,
+ * which a test keeps in step with this file). JSON-RPC error codes are a separate thing (src/protocol).
+ *
+ * `instanceof NmcpError` works across two copies of the package (a brand found via Symbol.for), as in undici.
+ */
+
+export const ErrorCode = {
+  /** An option has a wrong type, is out of range, or is unknown. */
+  INVALID_OPTION: 'NMCP_ERR_INVALID_OPTION',
+  /** A frame exceeds maxMessageSize (incoming: that frame is skipped for NDJSON; outgoing: the message is refused). */
+  FRAME_TOO_LARGE: 'NMCP_ERR_FRAME_TOO_LARGE',
+  /** A length-prefixed stream declared a zero-length frame: the stream is out of sync and unusable. */
+  CORRUPT_FRAME_HEADER: 'NMCP_ERR_CORRUPT_FRAME_HEADER',
+  /** Input was pushed into a decoder that failed earlier (after a fatal framing error). */
+  DECODER_FAILED: 'NMCP_ERR_DECODER_FAILED',
+  /** An outgoing message cannot be framed: it is empty, or (NDJSON) contains a raw newline. */
+  INVALID_FRAME: 'NMCP_ERR_INVALID_FRAME',
+  /** The write queue is over maxPendingBytes: the message was not queued. */
+  WRITE_QUEUE_FULL: 'NMCP_ERR_WRITE_QUEUE_FULL',
+  /** A write after the writer was closed. */
+  WRITER_CLOSED: 'NMCP_ERR_WRITER_CLOSED',
+  /** NMCP_REQUIRE_NATIVE=1 was set and the native addon could not be loaded. */
+  NATIVE_UNAVAILABLE: 'NMCP_ERR_NATIVE_UNAVAILABLE',
+} as const;
+
+export type NmcpErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+const brand = Symbol.for('nmcp.error');
+
+export class NmcpError extends Error {
+  readonly code: NmcpErrorCode;
+  /** Extra facts about the failure (the option key, the frame size, …), for logs and metrics. */
+  readonly details: Readonly<Record<string, unknown>>;
+
+  constructor(code: NmcpErrorCode, message: string, details: Record<string, unknown> = {}, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'NmcpError';
+    this.code = code;
+    this.details = details;
+  }
+
+  get [brand](): true {
+    return true;
+  }
+
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[brand] === true;
+  }
+}

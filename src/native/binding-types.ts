@@ -1,0 +1,72 @@
+/**
+ * The interface that both the native addon (crates/nmcp-node) and the pure-TypeScript twin (src/native/twin/) serve.
+ * Normative description: docs/core-api.md. Keep this file, the Rust binding and the twin in step.
+ */
+
+/** Framing codes (docs/core-api.md §Framings). */
+export const Framing = { NDJSON: 0, LENGTH_PREFIXED: 1 } as const;
+export type FramingCode = (typeof Framing)[keyof typeof Framing];
+
+/** Record status codes (col 0). */
+export const Status = {
+  FRAME: 0,
+  FRAME_ASSEMBLED: 1,
+  ERR_TOO_LARGE: 2,
+  ERR_TOO_LARGE_FATAL: 3,
+  ERR_CORRUPT_HEADER: 4,
+  ERR_DECODER_FAILED: 5,
+} as const;
+export type StatusCode = (typeof Status)[keyof typeof Status];
+
+/** Envelope kind (bits 0-3 of col 3). */
+export const Kind = {
+  INVALID: 0,
+  REQUEST: 1,
+  NOTIFICATION: 2,
+  RESPONSE: 3,
+  ERROR: 4,
+  BATCH: 5,
+  OTHER: 6,
+} as const;
+export type KindCode = (typeof Kind)[keyof typeof Kind];
+
+/** Value type of the id / method members (idType: bits 4-7, methodType: bits 12-15 of col 3). */
+export const ValueType = { ABSENT: 0, NUMBER: 1, STRING: 2, NULL: 3, OTHER: 4 } as const;
+export type ValueTypeCode = (typeof ValueType)[keyof typeof ValueType];
+
+/** Number of i32 per record (and per header slot) in a decoder's `out` array. */
+export const RECORD_STRIDE = 8;
+/** Largest allowed maxMessageSize: 256 MiB. */
+export const MAX_MESSAGE_SIZE_LIMIT = 268_435_456;
+
+/** One stateful frame decoder (docs/core-api.md §Decoder). */
+export interface BindingDecoder {
+  /**
+   * Decode `chunk[start..]`, writing records into `out` from record slot `1 + outRecordStart`.
+   * Returns the number of records written; `out[0]` receives the absolute position consumed.
+   */
+  push(chunk: Uint8Array, start: number, out: Int32Array, outRecordStart: number): number;
+  /** Copy the assembled frame reported by the last push into `dst` (exactly its length) and forget it. */
+  takeAssembled(dst: Uint8Array): void;
+  /** Return to the initial state. */
+  reset(): void;
+}
+
+/** What a core backend provides. */
+export interface CoreBinding {
+  /** Creates a decoder; throws when framing or maxMessageSize is out of range. */
+  createDecoder(framing: number, maxMessageSize: number): BindingDecoder;
+  /** Writes cols 3..7 of a record (packed envelope, idStart, idEnd, methodStart, methodEnd) into out[0..5]. */
+  scanEnvelope(frame: Uint8Array, out: Int32Array): void;
+  /** Frames `count` contiguous payloads into dst; returns bytes written or -(i+1) for the first refused payload. */
+  encodeFrames(
+    framing: number,
+    maxMessageSize: number,
+    payloads: Uint8Array,
+    ends: Uint32Array,
+    count: number,
+    dst: Uint8Array,
+  ): number;
+  /** Frames the `\n`-joined messages in `joined` into dst; returns bytes written or -(i+1) for the first refused one. */
+  encodeJoined(framing: number, maxMessageSize: number, joined: string, dst: Uint8Array): number;
+}

@@ -1,0 +1,109 @@
+/**
+ * Loads the core: the native addon (crates/nmcp-node, via the napi-rs generated loader in native/binding.cjs) or, when
+ * it is missing, fails to load, or NMCP_NATIVE=0, the pure-TypeScript twin with the same interface.
+ *
+ * NMCP_REQUIRE_NATIVE=1 turns a load failure into an error (npm test sets it, so a broken addon cannot hide behind the
+ * twin).
+ */
+
+import { createRequire } from 'node:module';
+import { ErrorCode, NmcpError } from '../errors.js';
+import type { BindingDecoder, CoreBinding } from './binding-types.js';
+import { twinBinding } from './twin/index.js';
+
+/** What the generated loader exports (see native/binding.d.cts). */
+interface NativeExports {
+  BindingDecoder: new (framing: number, maxMessageSize: number) => BindingDecoder;
+  scanEnvelope(frame: Uint8Array, out: Int32Array): void;
+  encodeFrames: CoreBinding['encodeFrames'];
+  encodeJoined: CoreBinding['encodeJoined'];
+  coreVersion(): string;
+}
+
+export type CoreKind = 'native' | 'ts';
+
+export interface CoreInfo {
+  /** Which implementation serves the core API. */
+  readonly kind: CoreKind;
+  /** Why the twin is active (undefined when native). */
+  readonly reason: string | undefined;
+  /** nmcp-core crate version for native, 'ts' for the twin. */
+  readonly version: string;
+}
+
+function fromNative(native: NativeExports): CoreBinding {
+  return {
+    createDecoder: (framing, maxMessageSize) => new native.BindingDecoder(framing, maxMessageSize),
+    scanEnvelope: native.scanEnvelope,
+    encodeFrames: native.encodeFrames,
+    encodeJoined: native.encodeJoined,
+  };
+}
+
+/**
+ * Above this many UTF-16 code units, `encodeJoined` is served by the twin even when the addon is loaded: for large
+ * batches both spend their time in the same V8/Node UTF-8 transcoding, and the twin's `Buffer#write` path measured
+ * 0.83–0.99× … 1.0× of native there (docs/benchmarks-core.md), while native wins 1.2–1.5× on small-message batches.
+ * A user never pays for the native core.
+ */
+export const NATIVE_ENCODE_JOINED_MAX_CHARS = 256 * 1024;
+
+/** The binding users get: native, with each operation routed to whichever implementation measured faster. */
+function served(native: CoreBinding): CoreBinding {
+  return {
+    ...native,
+    encodeJoined: (framing, maxMessageSize, joined, dst) =>
+      joined.length > NATIVE_ENCODE_JOINED_MAX_CHARS
+        ? twinBinding.encodeJoined(framing, maxMessageSize, joined, dst)
+        : native.encodeJoined(framing, maxMessageSize, joined, dst),
+  };
+}
+
+function load(): { binding: CoreBinding; info: CoreInfo } {
+  if (process.env.NMCP_NATIVE === '0') {
+    return { binding: twinBinding, info: { kind: 'ts', reason: 'NMCP_NATIVE=0', version: 'ts' } };
+  }
+  try {
+    const require = createRequire(import.meta.url);
+    // dist/native/index.js and src/native/index.ts both sit two levels below the package root.
+    const native = require('../../native/binding.cjs') as NativeExports;
+    return {
+      binding: served(fromNative(native)),
+      info: { kind: 'native', reason: undefined, version: native.coreVersion() },
+    };
+  } catch (cause) {
+    const reason = `native addon failed to load: ${(cause as Error).message.split('\n')[0]}`;
+    if (process.env.NMCP_REQUIRE_NATIVE === '1') {
+      throw new NmcpError(
+        ErrorCode.NATIVE_UNAVAILABLE,
+        `${reason}. Build it with \`npm run build:native\` (needs a Rust toolchain), or unset NMCP_REQUIRE_NATIVE to use the TypeScript twin.`,
+        {},
+        { cause },
+      );
+    }
+    return { binding: twinBinding, info: { kind: 'ts', reason, version: 'ts' } };
+  }
+}
+
+const loaded = load();
+
+/** The active core implementation. */
+export const core: CoreBinding = loaded.binding;
+
+/** Which core is active, and why (shown by `nmcp doctor` and in metrics). */
+export function activeCore(): CoreInfo {
+  return loaded.info;
+}
+
+/** The pure-TypeScript twin, always available (tests and benchmarks compare it with the native core). */
+export { twinBinding };
+
+/** The raw native binding if it loads (no routing to the twin), else undefined: for tests and benchmarks. */
+export function loadNativeBinding(): CoreBinding | undefined {
+  try {
+    const require = createRequire(import.meta.url);
+    return fromNative(require('../../native/binding.cjs') as NativeExports);
+  } catch {
+    return undefined;
+  }
+}
