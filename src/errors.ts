@@ -20,6 +20,16 @@ export const ErrorCode = {
   WRITE_QUEUE_FULL: 'NMCP_ERR_WRITE_QUEUE_FULL',
   /** A write after the writer was closed. */
   WRITER_CLOSED: 'NMCP_ERR_WRITER_CLOSED',
+  /** The connection closed (or the transport refused a message): pending requests fail with this. */
+  CONNECTION_CLOSED: 'NMCP_ERR_CONNECTION_CLOSED',
+  /** A response arrived for a request id that is not pending (logged, not fatal). */
+  UNEXPECTED_RESPONSE: 'NMCP_ERR_UNEXPECTED_RESPONSE',
+  /** A partly received frame got no new bytes for readTimeoutMs: the session is closed. */
+  READ_TIMEOUT: 'NMCP_ERR_READ_TIMEOUT',
+  /** The peer did not read our output for writeTimeoutMs: the session is closed instead of buffering without bound. */
+  WRITE_TIMEOUT: 'NMCP_ERR_WRITE_TIMEOUT',
+  /** A child process (stdio client) failed to start or exited. */
+  PROCESS_EXITED: 'NMCP_ERR_PROCESS_EXITED',
   /** NMCP_REQUIRE_NATIVE=1 was set and the native addon could not be loaded. */
   NATIVE_UNAVAILABLE: 'NMCP_ERR_NATIVE_UNAVAILABLE',
 } as const;

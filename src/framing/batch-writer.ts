@@ -42,7 +42,8 @@ export interface BatchWriterStats {
  * - When the sink returns false (backpressure), the writer waits for one 'drain' (a single listener, never one per
  *   message); meanwhile messages queue and are handed over at least every batchTimeoutMs.
  * - Our queue plus the sink's buffer never exceeds maxPendingBytes: write() returns false and emits 'overflow' with an
- *   NMCP_ERR_WRITE_QUEUE_FULL error instead (the message is not queued). 'drain' is emitted when the sink drains.
+ *   NMCP_ERR_WRITE_QUEUE_FULL error instead (the message is not queued). 'blocked' is emitted when the sink pushes
+ *   back, 'drain' when it drains.
  *
  * Messages are strings (JSON texts: JSON.stringify output never contains a raw newline) or byte arrays.
  */
@@ -142,6 +143,7 @@ export class BatchWriter extends EventEmitter {
       this.#blocked = true;
       this.#stats.backpressurePauses++;
       this.#sink.once('drain', this.#onDrain);
+      this.emit('blocked');
     }
   }
 

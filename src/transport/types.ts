@@ -1,0 +1,33 @@
+/**
+ * The one Transport interface. stdio is the first implementation; TCP and HTTP implement the same interface, so the
+ * session, server and client code is unchanged whichever carries the messages.
+ *
+ * Concurrency rules (every implementation keeps them):
+ * - `send` may be called at any time, from any callback, any number of times per turn; messages leave in call order,
+ *   coalesced into as few writes as the transport can (see BatchWriter). It never throws for a closed transport: it
+ *   returns false and the message is dropped (the session then fails its pending requests on `closed`).
+ * - Inbound messages reach the sink in arrival order, one `message` call per frame, never concurrently.
+ * - `close` is idempotent, may be called from inside a sink callback, and makes the sink receive exactly one `closed`.
+ */
+
+import type { NmcpError } from '../errors.js';
+
+export interface TransportSink {
+  /** One inbound frame: the text of one JSON-RPC message (or batch), not yet parsed. */
+  message(text: string): void;
+  /** A framing error that did not end the stream (an oversize NDJSON line): the session answers it. */
+  frameError(error: NmcpError): void;
+  /** The transport is closed; `reason` is set when it closed because of a failure. Called exactly once. */
+  closed(reason?: Error): void;
+}
+
+export interface Transport {
+  /** A short name for logs and metrics: 'stdio', 'tcp', 'http', … */
+  readonly kind: string;
+  /** Starts delivering inbound messages to `sink`. Called once. */
+  start(sink: TransportSink): Promise<void>;
+  /** Queues one serialized JSON-RPC message. Returns false when it was not accepted (closed, or queue full). */
+  send(message: string): boolean;
+  /** Closes the transport. Idempotent. */
+  close(reason?: Error): Promise<void>;
+}
