@@ -101,6 +101,21 @@ describe('StdioClientTransport', () => {
     expect(got.closed).toHaveLength(1);
   });
 
+  it('a 64 MiB message travels whole (linear decoding; a quadratic reader would time out)', async () => {
+    const big = `
+      const text = 'a'.repeat(64 * 1024 * 1024);
+      process.stdout.write('{"jsonrpc":"2.0","id":1,"result":{"text":"' + text + '"}}\\n');
+      process.stdin.resume();
+    `;
+    const t = new StdioClientTransport({ command: node, args: ['-e', big], maxMessageSize: 80 * 1024 * 1024 });
+    const { got, sink } = recorder();
+    await t.start(sink);
+    for (let i = 0; i < 1000 && got.messages.length === 0; i++) await sleep(10);
+    expect(got.messages).toHaveLength(1);
+    expect(got.messages[0]?.length).toBe(64 * 1024 * 1024 + 45);
+    await t.close();
+  });
+
   it('a server that exits is reported with its exit code and the tail of its stderr', async () => {
     const t = new StdioClientTransport({
       command: node,
