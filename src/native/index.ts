@@ -8,7 +8,7 @@
 
 import { createRequire } from 'node:module';
 import { ErrorCode, NmcpError } from '../errors.js';
-import type { BindingDecoder, CoreBinding } from './binding-types.js';
+import { type BindingDecoder, type CoreBinding, Framing } from './binding-types.js';
 import { twinBinding } from './twin/index.js';
 
 /** What the generated loader exports (see native/binding.d.cts). */
@@ -41,10 +41,10 @@ function fromNative(native: NativeExports): CoreBinding {
 }
 
 /**
- * Above this many UTF-16 code units, `encodeJoined` is served by the twin even when the addon is loaded: for large
- * batches both spend their time in the same V8/Node UTF-8 transcoding, and the twin's `Buffer#write` path measured
- * 0.83–0.99× … 1.0× of native there (docs/benchmarks-core.md), while native wins 1.2–1.5× on small-message batches.
- * A user never pays for the native core.
+ * `encodeJoined` is served by the twin even when the addon is loaded for NDJSON (there is no framing work for native to
+ * win: both are one UTF-8 transcode, measured 0.8–1.5× run to run) and for length-prefixed batches above this many
+ * UTF-16 code units (both spend their time in the same transcoding; native measured 0.87–0.99× there), while native
+ * serves length-prefixed small-message batches (1.2–2.0×). docs/core-performance.md. A user never pays for native.
  */
 export const NATIVE_ENCODE_JOINED_MAX_CHARS = 256 * 1024;
 
@@ -53,7 +53,7 @@ function served(native: CoreBinding): CoreBinding {
   return {
     ...native,
     encodeJoined: (framing, maxMessageSize, joined, dst) =>
-      joined.length > NATIVE_ENCODE_JOINED_MAX_CHARS
+      framing !== Framing.LENGTH_PREFIXED || joined.length > NATIVE_ENCODE_JOINED_MAX_CHARS
         ? twinBinding.encodeJoined(framing, maxMessageSize, joined, dst)
         : native.encodeJoined(framing, maxMessageSize, joined, dst),
   };
