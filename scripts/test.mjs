@@ -14,8 +14,9 @@ function run(cmd, args, env = {}) {
   return r.status === 0;
 }
 
-console.log('=== build the TypeScript (the CLI tests run dist/) ===');
+console.log('=== build the TypeScript and the examples (the CLI tests run dist/) ===');
 ok &&= run(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json']);
+ok &&= run(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.examples.json']);
 
 console.log('\n=== cargo test --workspace ===');
 const cargo = spawnSync('cargo', ['test', '--workspace', '--color', 'never'], { encoding: 'utf8', env: process.env });

@@ -30,6 +30,14 @@ export const ErrorCode = {
   WRITE_TIMEOUT: 'NMCP_ERR_WRITE_TIMEOUT',
   /** A child process (stdio client) failed to start or exited. */
   PROCESS_EXITED: 'NMCP_ERR_PROCESS_EXITED',
+  /** A client method was called in a state that does not allow it: a request before connect(), connect() twice. */
+  INVALID_STATE: 'NMCP_ERR_INVALID_STATE',
+  /** Protocol version negotiation failed (McpClient.connect): no version both peers support, or a pin not honoured. */
+  NEGOTIATION_FAILED: 'NMCP_ERR_NEGOTIATION_FAILED',
+  /** The peer's result breaks the protocol (an unknown resultType, a pagination cursor loop, a page without its list). */
+  INVALID_RESULT: 'NMCP_ERR_INVALID_RESULT',
+  /** A modern-era input_required result could not be satisfied: no callback for what it asks, or too many rounds. */
+  INPUT_REQUIRED_FAILED: 'NMCP_ERR_INPUT_REQUIRED_FAILED',
   /** NMCP_REQUIRE_NATIVE=1 was set and the native addon could not be loaded. */
   NATIVE_UNAVAILABLE: 'NMCP_ERR_NATIVE_UNAVAILABLE',
 } as const;

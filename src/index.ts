@@ -3,6 +3,27 @@
  * This module only re-exports; each concept lives in its own file.
  */
 
+// MCP client (src/client). Wire types that src/server also defines (Implementation, Root, CallToolResult, …) are
+// exported from src/client/index.ts only, so that the two sets do not collide here.
+export type {
+  CallOptions,
+  CallToolParams,
+  ClientNotificationHandler,
+  CompleteParams,
+  CompleteResult,
+  ElicitationHandler,
+  GetPromptParams,
+  McpClientOptions,
+  NegotiationMode,
+  PromptDescriptor,
+  ProtocolEra,
+  ResourceDescriptor,
+  ResourceTemplateDescriptor,
+  SamplingHandler,
+  ServerRequestContext,
+  ToolDescriptor,
+} from './client/index.js';
+export { McpClient } from './client/index.js';
 export type { BatchWriterOptions, FramingOptions } from './config/defaults.js';
 export { DEFAULT_BATCH_WRITER_OPTIONS, DEFAULT_FRAMING_OPTIONS, MiB } from './config/defaults.js';
 export type { NmcpErrorCode } from './errors.js';
@@ -15,3 +36,42 @@ export type { CoreBinding, KindCode, StatusCode } from './native/binding-types.j
 export { Framing, Kind, Status, ValueType } from './native/binding-types.js';
 export type { CoreInfo, CoreKind } from './native/index.js';
 export { activeCore } from './native/index.js';
+// MCP server (src/server). Wire types shared with the client (Implementation, CallToolResult, …) come from
+// src/server/index.ts and src/client/index.ts; only server-specific names are exported here.
+export type {
+  CacheableMethod,
+  CacheHint,
+  CompleteCallback,
+  CompletionContext,
+  JsonSchemaObject,
+  ListResourcesCallback,
+  McpServerOptions,
+  PromptArgs,
+  PromptConfig,
+  PromptHandler,
+  PromptUpdate,
+  ReadResourceHandler,
+  ReadTemplateHandler,
+  ResourceMetadata,
+  SchemaLike,
+  ServerCapabilities,
+  ServerContext,
+  ServerInfo,
+  SessionPhase,
+  StandardSchemaV1,
+  ToolArgs,
+  ToolConfig,
+  ToolHandler,
+  ToolUpdate,
+  UriVariables,
+} from './server/index.js';
+export {
+  McpServer,
+  RegisteredPrompt,
+  RegisteredResource,
+  RegisteredResourceTemplate,
+  RegisteredTool,
+  ResourceTemplate,
+  ServerSession,
+  UriTemplate,
+} from './server/index.js';

@@ -9,6 +9,12 @@ import { activeCore } from '../native/index.js';
 const HELP = `nmcp — a Model Context Protocol runtime for Node.js with a native hot path
 
 Usage:
+  nmcp serve --stdio --example everything [--max-message-size BYTES]
+                         serve an example MCP server over stdin/stdout (\`nmcp serve --help\`)
+  nmcp call --stdio "<server command>" METHOD [ARGS…]
+                         start a server, make one request (tools/call NAME k=v …, resources/read URI,
+                         prompts/get NAME k=v …, tools/list, ping, …) and print the result as JSON
+                         (\`nmcp call --help\`)
   nmcp core              which core serves (native addon or TypeScript twin), and why
   nmcp --version, -v     nmcp's version and the active core
   nmcp --help, -h        this text
@@ -23,7 +29,15 @@ function packageVersion(): string {
   return pkg.version;
 }
 
-export function main(argv: string[]): number {
+/** Subcommands with their own options, loaded on demand (so that `nmcp --version` stays fast). */
+const SUBCOMMANDS: Record<string, () => Promise<(argv: string[]) => Promise<number>>> = {
+  serve: async () => (await import('./serve.js')).serve,
+  call: async () => (await import('./call.js')).call,
+};
+
+export function main(argv: string[]): number | Promise<number> {
+  const sub = argv[0] !== undefined && Object.hasOwn(SUBCOMMANDS, argv[0]) ? SUBCOMMANDS[argv[0]] : undefined;
+  if (sub) return sub().then((run) => run(argv.slice(1)));
   let parsed: ReturnType<typeof parseArgs>;
   try {
     parsed = parseArgs({
@@ -58,4 +72,12 @@ export function main(argv: string[]): number {
   return 2;
 }
 
-process.exitCode = main(process.argv.slice(2));
+Promise.resolve(main(process.argv.slice(2))).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    process.stderr.write(`nmcp: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exitCode = 1;
+  },
+);

@@ -53,6 +53,11 @@ export interface SessionOptions {
   outboundTimeoutMs?: number;
   /** Called with errors that cannot be sent to the peer (logged by the owner). */
   onError?: (error: Error) => void;
+  /**
+   * Methods whose handlers requestTimeoutMs does not apply to: long-lived requests that stay open by design, such as
+   * the modern era's subscriptions/listen (answered only when the stream ends). Added for src/server.
+   */
+  untimedMethods?: ReadonlySet<string>;
 }
 
 export interface OutboundRequestOptions {
@@ -82,7 +87,11 @@ interface Pending {
 }
 
 interface InFlight {
-  controller: AbortController;
+  /**
+   * Created on first use (ctx.signal, or an abort): an AbortController costs more than the rest of a small request, and
+   * most synchronous handlers never look at the signal. Use signalOf() / abortInFlight(). (Made lazy for src/server.)
+   */
+  controller: AbortController | undefined;
   /** Set when the peer cancelled: no response is sent. */
   cancelled: boolean;
   /** Ends the request (sends `text` unless cancelled); later calls are ignored. */
@@ -354,17 +363,19 @@ export class JsonRpcSession {
     handler ??= this.requestHandlers.get(method);
     if (!handler) return errorText(id, RpcCode.METHOD_NOT_FOUND, `Method not found: ${method}`);
 
-    const inFlight: InFlight = { controller: new AbortController(), cancelled: false, finish: () => {} };
+    const inFlight: InFlight = { controller: undefined, cancelled: false, finish: () => {} };
     const meta = params._meta as JsonObject | undefined;
     const ctx: RequestContext = {
       session: this,
       id,
       method,
       meta,
-      signal: inFlight.controller.signal,
+      get signal() {
+        return signalOf(inFlight);
+      },
       progress: (progress, total, message) => {
         const token = meta?.progressToken;
-        if (!isRequestId(token) || inFlight.controller.signal.aborted) return;
+        if (!isRequestId(token) || inFlight.controller?.signal.aborted) return;
         const p: JsonObject = { progressToken: token, progress };
         if (total !== undefined) p.total = total;
         if (message !== undefined) p.message = message;
@@ -383,7 +394,7 @@ export class JsonRpcSession {
     // Asynchronous handler: track it so that cancellation, timeouts and duplicate ids work.
     this.#inFlight.set(id, inFlight);
     let timer: NodeJS.Timeout | undefined;
-    const timeoutMs = this.#options.requestTimeoutMs;
+    const timeoutMs = this.#options.untimedMethods?.has(method) ? 0 : this.#options.requestTimeoutMs;
     const reply = (text: string | undefined) => {
       if (timer) clearTimeout(timer);
       if (this.#inFlight.get(id) !== inFlight) return; // already ended (timeout or cancellation)
@@ -396,7 +407,7 @@ export class JsonRpcSession {
     if (timeoutMs > 0) {
       timer = setTimeout(() => {
         const err = new McpError(RpcCode.REQUEST_TIMEOUT, `${method}: handler timed out after ${timeoutMs} ms`);
-        inFlight.controller.abort(err);
+        abortInFlight(inFlight, err);
         reply(errorText(id, err.code, err.message, err.data));
       }, timeoutMs);
     }
@@ -424,7 +435,7 @@ export class JsonRpcSession {
         // End it now: the id is free again and nothing is sent, even if the handler ignores the signal and never settles.
         inFlight.cancelled = true;
         inFlight.finish(undefined);
-        inFlight.controller.abort(new McpError(RpcCode.REQUEST_TIMEOUT, String(params.reason ?? 'cancelled by peer')));
+        abortInFlight(inFlight, new McpError(RpcCode.REQUEST_TIMEOUT, String(params.reason ?? 'cancelled by peer')));
       }
     } else if (method === 'notifications/progress') {
       const token = params.progressToken;
@@ -479,7 +490,7 @@ export class JsonRpcSession {
     if (this.#closed) return;
     this.#closed = true;
     this.#closeReason = reason;
-    for (const [, f] of this.#inFlight) f.controller.abort(this.#connectionClosed());
+    for (const [, f] of this.#inFlight) abortInFlight(f, this.#connectionClosed());
     this.#inFlight.clear();
     for (const [, p] of this.#pending) p.reject(this.#connectionClosed());
     this.#pending.clear();
@@ -502,6 +513,16 @@ export class JsonRpcSession {
   #sendText(text: string): void {
     if (!this.#closed) this.transport.send(text);
   }
+}
+
+function signalOf(inFlight: InFlight): AbortSignal {
+  inFlight.controller ??= new AbortController();
+  return inFlight.controller.signal;
+}
+
+function abortInFlight(inFlight: InFlight, reason: Error): void {
+  inFlight.controller ??= new AbortController();
+  inFlight.controller.abort(reason);
 }
 
 function isPromiseLike(v: unknown): v is PromiseLike<unknown> {

@@ -41,6 +41,15 @@ export class StdioClientTransport implements Transport {
     this.#options = options;
   }
 
+  /**
+   * The options this transport was created with. McpClient reads them to spawn a disposable sibling of the same
+   * server for its `server/discover` version probe, so that a legacy server that exits on an unknown request does
+   * not cost this transport its child (what the official SDK v2 does; see src/client/negotiation.ts).
+   */
+  get options(): Readonly<StdioClientTransportOptions> {
+    return this.#options;
+  }
+
   /** The child's pid once started. */
   get pid(): number | undefined {
     return this.#child?.pid;

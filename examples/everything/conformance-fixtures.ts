@@ -1,0 +1,387 @@
+/**
+ * The fixtures the official conformance suite (@modelcontextprotocol/conformance) calls by name: `test_*` tools and
+ * prompts, `test://…` resources. Names, arguments and results follow the suite's everything-server requirements
+ * (SERVER_REQUIREMENTS.md and its reference examples/servers/typescript/everything-server.ts).
+ */
+import { type McpServer, ResourceTemplate } from 'nmcp';
+
+/** A 1×1 red PNG. */
+export const TEST_IMAGE_BASE64 =
+  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8DwHwAFBQIAX8jx0gAAAABJRU5ErkJggg==';
+/** A minimal WAV file. */
+export const TEST_AUDIO_BASE64 = 'UklGRiYAAABXQVZFZm10IBAAAAABAAEAQB8AAAB9AAACABAAZGF0YQIAAAA=';
+
+/** SEP-1613: a tool input schema with JSON Schema 2020-12 features that must be listed unchanged. */
+const JSON_SCHEMA_2020_12 = {
+  $schema: 'https://json-schema.org/draft/2020-12/schema',
+  type: 'object',
+  $defs: {
+    address: { type: 'object', properties: { street: { type: 'string' }, city: { type: 'string' } } },
+  },
+  properties: { name: { type: 'string' }, address: { $ref: '#/$defs/address' } },
+  additionalProperties: false,
+};
+
+const NO_ARGS = { type: 'object', properties: {} };
+const text = (t: string) => ({ content: [{ type: 'text' as const, text: t }] });
+const sleep = (ms: number, signal?: AbortSignal) =>
+  new Promise<void>((resolve, reject) => {
+    const t = setTimeout(resolve, ms);
+    signal?.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(t);
+        reject(signal.reason);
+      },
+      { once: true },
+    );
+  });
+
+export const WATCHED_RESOURCE_URI = 'test://watched-resource';
+
+/** Registers the conformance fixtures on `server`. `watched()` returns the watched resource's current text. */
+export function registerConformanceFixtures(server: McpServer, watched: () => string): void {
+  // ---- tools
+  server.registerTool(
+    'test_simple_text',
+    { description: 'Tests simple text content response', inputSchema: NO_ARGS },
+    () => text('This is a simple text response for testing.'),
+  );
+  server.registerTool(
+    'test_image_content',
+    { description: 'Tests image content response', inputSchema: NO_ARGS },
+    () => ({
+      content: [{ type: 'image', data: TEST_IMAGE_BASE64, mimeType: 'image/png' }],
+    }),
+  );
+  server.registerTool(
+    'test_audio_content',
+    { description: 'Tests audio content response', inputSchema: NO_ARGS },
+    () => ({
+      content: [{ type: 'audio', data: TEST_AUDIO_BASE64, mimeType: 'audio/wav' }],
+    }),
+  );
+  server.registerTool(
+    'test_embedded_resource',
+    { description: 'Tests embedded resource content response', inputSchema: NO_ARGS },
+    () => ({
+      content: [
+        {
+          type: 'resource',
+          resource: {
+            uri: 'test://embedded-resource',
+            mimeType: 'text/plain',
+            text: 'This is an embedded resource content.',
+          },
+        },
+      ],
+    }),
+  );
+  server.registerTool(
+    'test_multiple_content_types',
+    { description: 'Tests response with multiple content types (text, image, resource)', inputSchema: NO_ARGS },
+    () => ({
+      content: [
+        { type: 'text', text: 'Multiple content types test:' },
+        { type: 'image', data: TEST_IMAGE_BASE64, mimeType: 'image/png' },
+        {
+          type: 'resource',
+          resource: {
+            uri: 'test://mixed-content-resource',
+            mimeType: 'application/json',
+            text: JSON.stringify({ test: 'data', value: 123 }),
+          },
+        },
+      ],
+    }),
+  );
+  server.registerTool(
+    'test_tool_with_logging',
+    { description: 'Tests tool that emits log messages during execution', inputSchema: NO_ARGS },
+    async (_args, ctx) => {
+      ctx.log('info', 'Tool execution started');
+      await sleep(50, ctx.signal);
+      ctx.log('info', 'Tool processing data');
+      await sleep(50, ctx.signal);
+      ctx.log('info', 'Tool execution completed');
+      return text('Tool with logging executed successfully');
+    },
+  );
+  server.registerTool(
+    'test_tool_with_progress',
+    { description: 'Tests tool that reports progress notifications', inputSchema: NO_ARGS },
+    async (_args, ctx) => {
+      for (const step of [0, 50, 100]) {
+        if (step > 0) await sleep(50, ctx.signal);
+        ctx.progress(step, 100, `Completed step ${step} of 100`);
+      }
+      return text(`Progress reported with token ${JSON.stringify(ctx.meta?.progressToken ?? null)}`);
+    },
+  );
+  server.registerTool(
+    'test_error_handling',
+    { description: 'Tests error response handling', inputSchema: NO_ARGS },
+    () => {
+      throw new Error('This tool intentionally returns an error for testing');
+    },
+  );
+  server.registerTool(
+    'test_sampling',
+    {
+      description: 'Tests server-initiated sampling (LLM completion request)',
+      inputSchema: {
+        type: 'object',
+        properties: { prompt: { type: 'string', description: 'The prompt to send to the LLM' } },
+        required: ['prompt'],
+      },
+    },
+    async (args, ctx) => {
+      const result = await ctx.createMessage({
+        messages: [{ role: 'user', content: { type: 'text', text: String(args.prompt) } }],
+        maxTokens: 100,
+      });
+      const content = result.content as { type?: string; text?: string } | undefined;
+      return text(`LLM response: ${content?.type === 'text' ? content.text : JSON.stringify(result.content)}`);
+    },
+  );
+  server.registerTool(
+    'test_elicitation',
+    {
+      description: 'Tests server-initiated elicitation (user input request)',
+      inputSchema: {
+        type: 'object',
+        properties: { message: { type: 'string', description: 'The message to show the user' } },
+        required: ['message'],
+      },
+    },
+    async (args, ctx) => {
+      const result = await ctx.elicit({
+        mode: 'form',
+        message: String(args.message),
+        requestedSchema: {
+          type: 'object',
+          properties: {
+            username: { type: 'string', description: "User's response" },
+            email: { type: 'string', description: "User's email address" },
+          },
+          required: ['username', 'email'],
+        },
+      });
+      return text(`User response: action=${result.action}, content=${JSON.stringify(result.content ?? {})}`);
+    },
+  );
+  server.registerTool(
+    'test_elicitation_sep1034_defaults',
+    { description: 'Tests elicitation with default values per SEP-1034', inputSchema: NO_ARGS },
+    async (_args, ctx) => {
+      const result = await ctx.elicit({
+        mode: 'form',
+        message: 'Please review and update the form fields with defaults',
+        requestedSchema: {
+          type: 'object',
+          properties: {
+            name: { type: 'string', description: 'User name', default: 'John Doe' },
+            age: { type: 'integer', description: 'User age', default: 30 },
+            score: { type: 'number', description: 'User score', default: 95.5 },
+            status: {
+              type: 'string',
+              description: 'User status',
+              enum: ['active', 'inactive', 'pending'],
+              default: 'active',
+            },
+            verified: { type: 'boolean', description: 'Verification status', default: true },
+          },
+          required: [],
+        },
+      });
+      return text(`Elicitation completed: action=${result.action}, content=${JSON.stringify(result.content ?? {})}`);
+    },
+  );
+  server.registerTool(
+    'test_elicitation_sep1330_enums',
+    { description: 'Tests elicitation with enum schema improvements per SEP-1330', inputSchema: NO_ARGS },
+    async (_args, ctx) => {
+      const result = await ctx.elicit({
+        mode: 'form',
+        message: 'Please select options from the enum fields',
+        requestedSchema: {
+          type: 'object',
+          properties: {
+            untitledSingle: {
+              type: 'string',
+              description: 'Select one option',
+              enum: ['option1', 'option2', 'option3'],
+            },
+            titledSingle: {
+              type: 'string',
+              description: 'Select one option with titles',
+              oneOf: [
+                { const: 'value1', title: 'First Option' },
+                { const: 'value2', title: 'Second Option' },
+                { const: 'value3', title: 'Third Option' },
+              ],
+            },
+            legacyEnum: {
+              type: 'string',
+              description: 'Select one option (legacy)',
+              enum: ['opt1', 'opt2', 'opt3'],
+              enumNames: ['Option One', 'Option Two', 'Option Three'],
+            },
+            untitledMulti: {
+              type: 'array',
+              description: 'Select multiple options',
+              minItems: 1,
+              maxItems: 3,
+              items: { type: 'string', enum: ['option1', 'option2', 'option3'] },
+            },
+            titledMulti: {
+              type: 'array',
+              description: 'Select multiple options with titles',
+              minItems: 1,
+              maxItems: 3,
+              items: {
+                anyOf: [
+                  { const: 'value1', title: 'First Choice' },
+                  { const: 'value2', title: 'Second Choice' },
+                  { const: 'value3', title: 'Third Choice' },
+                ],
+              },
+            },
+          },
+          required: [],
+        },
+      });
+      return text(`Elicitation completed: action=${result.action}, content=${JSON.stringify(result.content ?? {})}`);
+    },
+  );
+  server.registerTool(
+    'json_schema_2020_12_tool',
+    {
+      description: 'Tool with JSON Schema 2020-12 features for conformance testing (SEP-1613)',
+      inputSchema: JSON_SCHEMA_2020_12,
+    },
+    (args) => text(`JSON Schema 2020-12 tool called with: ${JSON.stringify(args)}`),
+  );
+
+  // ---- resources
+  server.registerResource(
+    'static-text',
+    'test://static-text',
+    { title: 'Static Text Resource', description: 'A static text resource for testing', mimeType: 'text/plain' },
+    () => ({
+      contents: [
+        { uri: 'test://static-text', mimeType: 'text/plain', text: 'This is the content of the static text resource.' },
+      ],
+    }),
+  );
+  server.registerResource(
+    'static-binary',
+    'test://static-binary',
+    {
+      title: 'Static Binary Resource',
+      description: 'A static binary resource (image) for testing',
+      mimeType: 'image/png',
+    },
+    () => ({ contents: [{ uri: 'test://static-binary', mimeType: 'image/png', blob: TEST_IMAGE_BASE64 }] }),
+  );
+  server.registerResource(
+    'template',
+    new ResourceTemplate('test://template/{id}/data', {
+      complete: { id: (value: string) => ['1', '2', '3', '42', '123'].filter((id) => id.startsWith(value)) },
+    }),
+    {
+      title: 'Resource Template',
+      description: 'A resource template with parameter substitution',
+      mimeType: 'application/json',
+    },
+    (uri, vars) => ({
+      contents: [
+        {
+          uri: String(uri),
+          mimeType: 'application/json',
+          text: JSON.stringify({ id: vars.id, templateTest: true, data: `Data for ID: ${vars.id}` }),
+        },
+      ],
+    }),
+  );
+  server.registerResource(
+    'watched-resource',
+    WATCHED_RESOURCE_URI,
+    {
+      title: 'Watched Resource',
+      description: 'A resource that can be subscribed to (trigger_resource_update changes it)',
+      mimeType: 'text/plain',
+    },
+    () => ({ contents: [{ uri: WATCHED_RESOURCE_URI, mimeType: 'text/plain', text: watched() }] }),
+  );
+
+  // ---- prompts
+  server.registerPrompt(
+    'test_simple_prompt',
+    { title: 'Simple Test Prompt', description: 'A simple prompt without arguments' },
+    () => ({
+      messages: [{ role: 'user', content: { type: 'text', text: 'This is a simple prompt for testing.' } }],
+    }),
+  );
+  server.registerPrompt(
+    'test_prompt_with_arguments',
+    {
+      title: 'Prompt With Arguments',
+      description: 'A prompt with required arguments',
+      argsSchema: {
+        type: 'object',
+        properties: {
+          arg1: { type: 'string', description: 'First test argument' },
+          arg2: { type: 'string', description: 'Second test argument' },
+        },
+        required: ['arg1', 'arg2'],
+      },
+    },
+    (args) => ({
+      messages: [
+        {
+          role: 'user',
+          content: { type: 'text', text: `Prompt with arguments: arg1='${args.arg1}', arg2='${args.arg2}'` },
+        },
+      ],
+    }),
+  );
+  server.registerPrompt(
+    'test_prompt_with_embedded_resource',
+    {
+      title: 'Prompt With Embedded Resource',
+      description: 'A prompt that includes an embedded resource',
+      argsSchema: {
+        type: 'object',
+        properties: { resourceUri: { type: 'string', description: 'URI of the resource to embed' } },
+        required: ['resourceUri'],
+      },
+    },
+    (args) => ({
+      messages: [
+        {
+          role: 'user',
+          content: {
+            type: 'resource',
+            resource: {
+              uri: String(args.resourceUri),
+              mimeType: 'text/plain',
+              text: 'Embedded resource content for testing.',
+            },
+          },
+        },
+        { role: 'user', content: { type: 'text', text: 'Please process the embedded resource above.' } },
+      ],
+    }),
+  );
+  server.registerPrompt(
+    'test_prompt_with_image',
+    { title: 'Prompt With Image', description: 'A prompt that includes image content' },
+    () => ({
+      messages: [
+        { role: 'user', content: { type: 'image', data: TEST_IMAGE_BASE64, mimeType: 'image/png' } },
+        { role: 'user', content: { type: 'text', text: 'Please analyze the image above.' } },
+      ],
+    }),
+  );
+}

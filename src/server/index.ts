@@ -1,0 +1,20 @@
+/** The MCP server: re-exports only. */
+
+export type { ServerContext } from './context.js';
+export { INVALID_REQUEST_STATE, RequestStateCodec } from './input-required.js';
+export { NOT_INITIALIZED } from './lifecycle.js';
+export type { McpServerOptions } from './mcp-server.js';
+export { McpServer } from './mcp-server.js';
+export type { PromptArgs, PromptConfig, PromptHandler, PromptUpdate } from './prompts.js';
+export { RegisteredPrompt } from './prompts.js';
+export type { ListResourcesCallback, ReadResourceHandler, ReadTemplateHandler, ResourceMetadata } from './resources.js';
+export { RegisteredResource, RegisteredResourceTemplate, ResourceTemplate } from './resources.js';
+export type { CompiledSchema, JsonSchemaObject, SchemaLike, StandardSchemaV1 } from './schema.js';
+export type { SessionPhase } from './server-session.js';
+export { ServerSession } from './server-session.js';
+export type { ToolArgs, ToolConfig, ToolHandler, ToolUpdate } from './tools.js';
+export { RegisteredTool } from './tools.js';
+export * from './types.js';
+export type { UriVariables } from './uri-template.js';
+export { UriTemplate } from './uri-template.js';
+export { McpCode, META } from './wire.js';

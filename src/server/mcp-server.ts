@@ -1,0 +1,358 @@
+/**
+ * McpServer: tools, resources and prompts served to any number of connections, each speaking the legacy era
+ * (initialize; 2024-11-05 … 2025-11-25) or the modern era (2026-07-28; per-request `_meta`) — see docs/mcp-eras.md and
+ * docs/design/api.md. Registries are shared; everything about a client (era, version, capabilities, log level,
+ * subscriptions) lives in its ServerSession and never leaks into another.
+ */
+
+import { resolveOptions } from '../config/options.js';
+import { ErrorCode, NmcpError } from '../errors.js';
+import type { JsonObject } from '../protocol/jsonrpc.js';
+import { MODERN_VERSIONS } from '../protocol/versions.js';
+import { JsonRpcSession } from '../session/session.js';
+import type { Transport } from '../transport/types.js';
+import { Completer } from './completion.js';
+import type { ListKind, ServerCore } from './core.js';
+import { assertCacheHint, CACHEABLE_METHODS, ModernEncoder } from './encode.js';
+import { RequestStateCodec } from './input-required.js';
+import { type CallHandler, createGate, initializeHandler, type MethodTables } from './lifecycle.js';
+import { broadcastLog, setLevel } from './logging.js';
+import {
+  type PromptArgs,
+  type PromptConfig,
+  type PromptHandler,
+  PromptRegistry,
+  type RegisteredPrompt,
+} from './prompts.js';
+import {
+  type ReadResourceHandler,
+  type ReadTemplateHandler,
+  type RegisteredResource,
+  type RegisteredResourceTemplate,
+  type ResourceMetadata,
+  ResourceRegistry,
+  ResourceTemplate,
+} from './resources.js';
+import type { SchemaLike } from './schema.js';
+import { ServerSession, stateOf } from './server-session.js';
+import { Subscriptions } from './subscriptions.js';
+import { type RegisteredTool, type ToolArgs, type ToolConfig, type ToolHandler, ToolRegistry } from './tools.js';
+import type {
+  CacheableMethod,
+  CacheHint,
+  Implementation,
+  LoggingLevel,
+  ServerCapabilities,
+  ServerInfo,
+} from './types.js';
+import { isObject } from './wire.js';
+
+export interface McpServerOptions {
+  /** Items per list page (tools/list, resources/list, …); 1 … 100,000. Default 1000. */
+  pageSize?: number;
+  /** A handler running longer is aborted (ctx.signal) and answered with -32001; 0 = no limit (default). */
+  requestTimeoutMs?: number;
+  /** Timeout of server→client requests (legacy sampling / elicitation / roots), ms. Default 60,000. */
+  outboundTimeoutMs?: number;
+  /** Key of the HMAC that signs modern-era requestState (≥ 32 bytes). Default: 32 random bytes per server. */
+  requestStateSecret?: Uint8Array | string;
+  /** How long a requestState stays valid, ms. Default 600,000 (10 minutes). */
+  requestStateTtlMs?: number;
+  /** Most subscriptions/listen streams open at once per session. Default 1024. */
+  maxSubscriptions?: number;
+  /** Declared on top of what the registrations imply (e.g. `tools: {}` before any tool exists; `experimental`). */
+  capabilities?: ServerCapabilities;
+  /** Modern-era cache hints (ttlMs, cacheScope) per cacheable method. Default { ttlMs: 0, cacheScope: 'private' }. */
+  cacheHints?: Partial<Record<CacheableMethod, CacheHint>>;
+  /** Errors that cannot be sent to a client (a notification handler that threw, a late response). */
+  onError?: (error: Error) => void;
+}
+
+interface ScalarOptions extends Record<string, number | string | boolean> {
+  pageSize: number;
+  requestTimeoutMs: number;
+  outboundTimeoutMs: number;
+  requestStateTtlMs: number;
+  maxSubscriptions: number;
+}
+
+const DEFAULTS: Readonly<ScalarOptions> = Object.freeze({
+  pageSize: 1000,
+  requestTimeoutMs: 0, // ms, 0 = none
+  outboundTimeoutMs: 60_000, // ms
+  requestStateTtlMs: 600_000, // ms
+  maxSubscriptions: 1024,
+});
+
+const RULES = {
+  pageSize: { min: 1, max: 100_000, what: 'items per page' },
+  requestTimeoutMs: { min: 0, max: 86_400_000, what: 'milliseconds, 0 = none' },
+  outboundTimeoutMs: { min: 0, max: 86_400_000, what: 'milliseconds, 0 = none' },
+  requestStateTtlMs: { min: 1000, max: 86_400_000, what: 'milliseconds' },
+  maxSubscriptions: { min: 1, max: 1_000_000, what: 'streams per session' },
+} as const;
+
+const OBJECT_OPTIONS = ['requestStateSecret', 'capabilities', 'cacheHints', 'onError'] as const;
+const UNTIMED = new Set(['subscriptions/listen']);
+
+function optionError(key: string, message: string): NmcpError {
+  return new NmcpError(ErrorCode.INVALID_OPTION, `McpServer.${key} ${message}`, { key: `McpServer.${key}` });
+}
+
+export class McpServer {
+  /** serverInfo (initialize) and `_meta["io.modelcontextprotocol/serverInfo"]` (modern results). */
+  readonly info: Readonly<Implementation>;
+  readonly instructions: string | undefined;
+  readonly options: Readonly<ScalarOptions>;
+
+  readonly #declared: ServerCapabilities;
+  readonly #onError: ((error: Error) => void) | undefined;
+  readonly #core: ServerCore;
+  readonly #tools: ToolRegistry;
+  readonly #resources: ResourceRegistry;
+  readonly #prompts: PromptRegistry;
+  readonly #subscriptions: Subscriptions;
+  readonly #tables: MethodTables;
+  readonly #initialize: CallHandler;
+  readonly #sessions = new Set<ServerSession>();
+  #capabilities: ServerCapabilities | undefined;
+  readonly #changed = new Set<ListKind>();
+  #closed = false;
+
+  constructor(info: ServerInfo, options: McpServerOptions = {}) {
+    if (!isObject(info) || typeof info.name !== 'string' || typeof info.version !== 'string') {
+      throw new NmcpError(ErrorCode.INVALID_OPTION, 'McpServer: info must be { name: string, version: string, … }', {});
+    }
+    const { instructions, ...implementation } = info;
+    this.info = Object.freeze(implementation);
+    this.instructions = instructions;
+    if (typeof options !== 'object' || options === null) throw optionError('options', 'must be an object');
+    const scalars: JsonObject = { ...options };
+    for (const key of OBJECT_OPTIONS) delete scalars[key];
+    this.options = resolveOptions('McpServer', DEFAULTS, RULES, scalars as Partial<ScalarOptions>);
+    const { requestStateSecret, capabilities, cacheHints, onError } = options;
+    if (capabilities !== undefined && !isObject(capabilities as unknown)) {
+      throw optionError('capabilities', 'must be an object');
+    }
+    if (onError !== undefined && typeof onError !== 'function') throw optionError('onError', 'must be a function');
+    if (cacheHints !== undefined) {
+      if (!isObject(cacheHints as unknown)) throw optionError('cacheHints', 'must be an object');
+      for (const [method, hint] of Object.entries(cacheHints)) {
+        if (!(CACHEABLE_METHODS as readonly string[]).includes(method)) {
+          throw optionError(`cacheHints.${method}`, `is not a cacheable method (${CACHEABLE_METHODS.join(', ')})`);
+        }
+        try {
+          if (hint !== undefined) assertCacheHint(hint, `McpServer.cacheHints.${method}`);
+        } catch (err) {
+          throw optionError(`cacheHints.${method}`, (err as Error).message);
+        }
+      }
+    }
+    if (
+      requestStateSecret !== undefined &&
+      typeof requestStateSecret !== 'string' &&
+      !(requestStateSecret instanceof Uint8Array)
+    ) {
+      throw optionError('requestStateSecret', 'must be a string or a Uint8Array');
+    }
+    this.#declared = capabilities ?? {};
+    this.#onError = onError;
+    const pageSize = this.options.pageSize;
+    this.#core = {
+      pageSize,
+      encoder: new ModernEncoder(this.info, cacheHints),
+      stateCodec: new RequestStateCodec(requestStateSecret, this.options.requestStateTtlMs),
+      listChanged: (kind) => this.#listChanged(kind),
+    };
+    this.#tools = new ToolRegistry(this.#core);
+    this.#resources = new ResourceRegistry(this.#core);
+    this.#prompts = new PromptRegistry(this.#core);
+    this.#subscriptions = new Subscriptions(() => this.getCapabilities(), this.info, this.options.maxSubscriptions);
+    this.#initialize = initializeHandler((protocolVersion) => {
+      const result: JsonObject = { protocolVersion, capabilities: this.getCapabilities(), serverInfo: this.info };
+      if (this.instructions !== undefined) result.instructions = this.instructions;
+      return result;
+    });
+    this.#tables = this.#methodTables();
+  }
+
+  #methodTables(): MethodTables {
+    const completer = new Completer(this.#core, this.#prompts, this.#resources);
+    const shared: [string, CallHandler][] = [
+      ['tools/list', (c) => this.#tools.list.page(c.params.cursor, c.era)],
+      ['tools/call', (c) => this.#tools.call(c)],
+      ['resources/list', (c) => this.#resources.listResources(c)],
+      ['resources/templates/list', (c) => this.#resources.templateList.page(c.params.cursor, c.era)],
+      ['resources/read', (c) => this.#resources.read(c)],
+      ['prompts/list', (c) => this.#prompts.list.page(c.params.cursor, c.era)],
+      ['prompts/get', (c) => this.#prompts.getPrompt(c)],
+      ['completion/complete', (c) => completer.complete(c)],
+    ];
+    const legacy = new Map<string, CallHandler>([
+      ...shared,
+      ['resources/subscribe', (c) => this.#subscriptions.subscribe(c)],
+      ['resources/unsubscribe', (c) => this.#subscriptions.unsubscribe(c)],
+      ['logging/setLevel', setLevel],
+      ['ping', () => undefined],
+    ]);
+    const modern = new Map<string, CallHandler>([
+      ...shared,
+      ['server/discover', () => this.#discover()],
+      ['subscriptions/listen', (c) => this.#subscriptions.listen(c)],
+    ]);
+    return { legacy, modern };
+  }
+
+  #discover(): unknown {
+    const result: JsonObject = { supportedVersions: [...MODERN_VERSIONS], capabilities: this.getCapabilities() };
+    if (this.instructions !== undefined) result.instructions = this.instructions;
+    return this.#core.encoder.complete('server/discover', result);
+  }
+
+  /** The capabilities sent at initialize and server/discover: what is registered, plus what was declared. */
+  getCapabilities(): ServerCapabilities {
+    if (this.#capabilities) return this.#capabilities;
+    const d = this.#declared;
+    const caps: ServerCapabilities = {};
+    if (d.experimental) caps.experimental = d.experimental;
+    caps.logging = d.logging ?? {};
+    const hasTemplates = this.#resources.templateCount > 0;
+    if (this.#prompts.size > 0 || hasTemplates || d.completions) caps.completions = d.completions ?? {};
+    if (this.#prompts.size > 0 || d.prompts) caps.prompts = { listChanged: true, ...d.prompts };
+    if (this.#resources.resourceCount > 0 || hasTemplates || d.resources) {
+      caps.resources = { subscribe: true, listChanged: true, ...d.resources };
+    }
+    if (this.#tools.size > 0 || d.tools) caps.tools = { listChanged: true, ...d.tools };
+    if (d.extensions) caps.extensions = d.extensions;
+    this.#capabilities = caps;
+    return caps;
+  }
+
+  /** Registers a tool. Its schemas are compiled now (NmcpError INVALID_OPTION for an invalid one). */
+  registerTool<Input extends SchemaLike | undefined = undefined>(
+    name: string,
+    config: ToolConfig<Input>,
+    handler: ToolHandler<ToolArgs<Input>>,
+  ): RegisteredTool {
+    return this.#tools.register(name, config as ToolConfig, handler as ToolHandler<never>);
+  }
+
+  /** Registers a static resource (a URI) or a template (a ResourceTemplate). */
+  registerResource(
+    name: string,
+    uri: string,
+    metadata: ResourceMetadata,
+    handler: ReadResourceHandler,
+  ): RegisteredResource;
+  registerResource(
+    name: string,
+    template: ResourceTemplate,
+    metadata: ResourceMetadata,
+    handler: ReadTemplateHandler,
+  ): RegisteredResourceTemplate;
+  registerResource(
+    name: string,
+    uriOrTemplate: string | ResourceTemplate,
+    metadata: ResourceMetadata,
+    handler: ReadResourceHandler | ReadTemplateHandler,
+  ): RegisteredResource | RegisteredResourceTemplate {
+    if (uriOrTemplate instanceof ResourceTemplate) {
+      return this.#resources.registerTemplate(name, uriOrTemplate, metadata, handler as ReadTemplateHandler);
+    }
+    if (typeof uriOrTemplate !== 'string' || uriOrTemplate.length === 0) {
+      throw new NmcpError(ErrorCode.INVALID_OPTION, `registerResource: "${name}" needs a URI or a ResourceTemplate`, {
+        name,
+      });
+    }
+    return this.#resources.registerResource(name, uriOrTemplate, metadata, handler as ReadResourceHandler);
+  }
+
+  /** Registers a prompt. */
+  registerPrompt<Args extends SchemaLike | undefined = undefined>(
+    name: string,
+    config: PromptConfig<Args>,
+    handler: PromptHandler<PromptArgs<Args>>,
+  ): RegisteredPrompt {
+    return this.#prompts.register(name, config as PromptConfig, handler as PromptHandler<never>);
+  }
+
+  /** Serves one connection. Each call makes a new session: one McpServer serves many clients. */
+  async connect(transport: Transport): Promise<ServerSession> {
+    if (this.#closed) throw new NmcpError(ErrorCode.INVALID_STATE, 'McpServer.connect(): the server is closed', {});
+    const rpc = new JsonRpcSession(transport, {
+      requestTimeoutMs: this.options.requestTimeoutMs,
+      outboundTimeoutMs: this.options.outboundTimeoutMs,
+      untimedMethods: UNTIMED,
+      ...(this.#onError ? { onError: this.#onError } : {}),
+    });
+    const session = new ServerSession(rpc);
+    const state = stateOf(session);
+    rpc.gate = createGate(session, state, this.#tables, this.#initialize, () => undefined);
+    rpc.notificationHandlers.set('notifications/initialized', () => {
+      if (state.phase !== 'legacy' || state.initialized) return;
+      state.initialized = true;
+      session.oninitialized?.();
+    });
+    rpc.onclose = (reason) => {
+      this.#sessions.delete(session);
+      state.subscriptions.clear();
+      state.listens.clear();
+      session.onclose?.(reason);
+    };
+    this.#sessions.add(session);
+    try {
+      await rpc.start();
+    } catch (err) {
+      this.#sessions.delete(session);
+      throw err;
+    }
+    return session;
+  }
+
+  /** The open sessions. */
+  get sessions(): ReadonlySet<ServerSession> {
+    return this.#sessions;
+  }
+
+  /** notifications/resources/updated to every session subscribed to `uri` (legacy subscribe, or a modern listen). */
+  sendResourceUpdated(uri: string): void {
+    this.#subscriptions.resourceUpdated(this.#sessions, uri);
+  }
+
+  /** Announces a list change by hand (registrations announce their own). */
+  sendToolListChanged(): void {
+    this.#listChanged('tools');
+  }
+
+  sendResourceListChanged(): void {
+    this.#listChanged('resources');
+  }
+
+  sendPromptListChanged(): void {
+    this.#listChanged('prompts');
+  }
+
+  /** notifications/message to every legacy session whose log level allows `level`. Returns how many were sent. */
+  log(level: LoggingLevel, data: unknown, logger?: string): number {
+    return broadcastLog(this.#sessions, level, data, logger);
+  }
+
+  /** Ends every listen stream with its result, closes every session, and refuses new connections. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    await Promise.all([...this.#sessions].map((session) => session.close()));
+  }
+
+  /** Coalesces list_changed notifications: one per kind per event-loop turn, however many registrations. */
+  #listChanged(kind: ListKind): void {
+    this.#capabilities = undefined;
+    if (this.#sessions.size === 0) return;
+    const first = this.#changed.size === 0;
+    this.#changed.add(kind);
+    if (!first) return;
+    queueMicrotask(() => {
+      for (const changed of this.#changed) this.#subscriptions.listChanged(this.#sessions, changed);
+      this.#changed.clear();
+    });
+  }
+}
