@@ -36,6 +36,25 @@ export type { CoreBinding, KindCode, StatusCode } from './native/binding-types.j
 export { Framing, Kind, Status, ValueType } from './native/binding-types.js';
 export type { CoreInfo, CoreKind } from './native/index.js';
 export { activeCore } from './native/index.js';
+// Protocol primitives, the session layer and the transports.
+export type {
+  JsonObject,
+  JsonRpcErrorObject,
+  JsonRpcMessage,
+  JsonRpcNotification,
+  JsonRpcRequest,
+  JsonRpcResponse,
+  RequestId,
+} from './protocol/jsonrpc.js';
+export { isRequestId, McpError, RawJson, RpcCode } from './protocol/jsonrpc.js';
+export type { LegacyVersion, ModernVersion, ProtocolVersion } from './protocol/versions.js';
+export {
+  LATEST_LEGACY_VERSION,
+  LATEST_VERSION,
+  LEGACY_VERSIONS,
+  MODERN_VERSIONS,
+  SUPPORTED_VERSIONS,
+} from './protocol/versions.js';
 // MCP server (src/server). Wire types shared with the client (Implementation, CallToolResult, …) come from
 // src/server/index.ts and src/client/index.ts; only server-specific names are exported here.
 export type {
@@ -75,3 +94,19 @@ export {
   ServerSession,
   UriTemplate,
 } from './server/index.js';
+export type {
+  NotificationHandler,
+  OutboundRequestOptions,
+  RequestContext,
+  RequestHandler,
+  SessionOptions,
+} from './session/session.js';
+export { JsonRpcSession } from './session/session.js';
+export type { StdioClientTransportOptions } from './transport/child-process.js';
+export { StdioClientTransport } from './transport/child-process.js';
+export { MemoryTransport } from './transport/memory.js';
+export type { StdioServerTransportOptions } from './transport/stdio.js';
+export { StdioServerTransport } from './transport/stdio.js';
+export type { StreamTransportOptions } from './transport/stream-transport.js';
+export { DEFAULT_STREAM_TRANSPORT_OPTIONS, StreamTransport } from './transport/stream-transport.js';
+export type { Transport, TransportSink } from './transport/types.js';

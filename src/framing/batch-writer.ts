@@ -101,7 +101,14 @@ export class BatchWriter extends EventEmitter {
   write(message: string | Uint8Array): boolean {
     if (this.#closed) throw new NmcpError(ErrorCode.WRITER_CLOSED, 'write() after the writer was closed');
     const isString = typeof message === 'string';
-    const size = isString ? Buffer.byteLength(message) : message.byteLength;
+    // NDJSON strings are counted in UTF-16 code units (= bytes for ASCII; at most 3× fewer than bytes otherwise):
+    // Buffer.byteLength costs a full scan per message, and the stream encodes the batch anyway. Exact byte counts are
+    // needed only when length-prefixing, and when the message might be near maxMessageSize.
+    const size = !isString
+      ? message.byteLength
+      : this.#framingCode === Framing.NDJSON && message.length * 3 <= this.options.maxMessageSize
+        ? message.length
+        : Buffer.byteLength(message);
     const hasNewline = this.#check(message, size);
     const framed = size + this.#overhead;
     if (this.#queueBytes + this.#sink.writableLength + framed > this.options.maxPendingBytes) {

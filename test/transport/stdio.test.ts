@@ -72,6 +72,34 @@ describe('StdioServerTransport', () => {
     expect(t.send('{}')).toBe(false);
   });
 
+  it("handles a large chunk in slices of maxMessagesPerTurn, writing each slice's replies before the next", async () => {
+    const stdin = new PassThrough();
+    const stdout = new PassThrough();
+    const t = new StdioServerTransport({ stdin, stdout, maxMessagesPerTurn: 10 });
+    const seen: number[] = [];
+    const writesBefore: number[] = [];
+    let writes = 0;
+    stdout.on('data', () => writes++);
+    await t.start({
+      message: (text) => {
+        const { id } = JSON.parse(text) as { id: number };
+        seen.push(id);
+        writesBefore.push(writes);
+        t.send(JSON.stringify({ jsonrpc: '2.0', id, result: {} }));
+      },
+      frameError: () => {},
+      closed: () => {},
+    });
+    const lines = Array.from({ length: 35 }, (_, i) => JSON.stringify({ jsonrpc: '2.0', id: i, method: 'x' }));
+    stdin.write(`${lines.join('\n')}\n`);
+    stdin.end(); // input ends while most of the chunk is still waiting: nothing may be lost
+    for (let i = 0; i < 100 && seen.length < 35; i++) await sleep(5);
+    expect(seen).toEqual(Array.from({ length: 35 }, (_, i) => i));
+    // The first slice was handled before any reply was written; later slices after earlier replies went out.
+    expect(writesBefore[0]).toBe(0);
+    expect(writesBefore[34]).toBeGreaterThan(0);
+  });
+
   it('rejects unknown options naming the key', () => {
     expect(() => new StdioServerTransport({ readTimeout: 5 } as never)).toThrow(
       /stdio\.readTimeout is not a known option/,
