@@ -3,11 +3,10 @@
  * (arguments validated against the schema: -32602 when they do not fit).
  */
 
-import { ErrorCode, NmcpError } from '../errors.js';
 import { type JsonObject, McpError, RpcCode } from '../protocol/jsonrpc.js';
 import type { HandlerContext, ServerContext } from './context.js';
 import { type Call, contextFor, runHandler, type ServerCore } from './core.js';
-import { CachedList } from './pagination.js';
+import { NamedRegistry } from './named-registry.js';
 import { type CompiledSchema, compileSchema, type SchemaLike, type StandardSchemaV1 } from './schema.js';
 import type { CompleteCallback, GetPromptResult, Icon } from './types.js';
 import { invalidParams, isObject, isPromiseLike } from './wire.js';
@@ -132,73 +131,19 @@ export class RegisteredPrompt {
   }
 }
 
-export class PromptRegistry {
-  readonly #prompts = new Map<string, RegisteredPrompt>();
-  readonly #core: ServerCore;
-  readonly list: CachedList;
-
+export class PromptRegistry extends NamedRegistry<RegisteredPrompt> {
   constructor(core: ServerCore) {
-    this.#core = core;
-    this.list = new CachedList(
-      'prompts',
-      () => [...this.#prompts.values()].filter((p) => p.enabled).map((p) => p.toJSON()),
-      () => core.pageSize,
-      (era) => (era === 'legacy' ? '' : core.encoder.listSuffix('prompts/list')),
-    );
-  }
-
-  get size(): number {
-    return this.#prompts.size;
-  }
-
-  get(name: string): RegisteredPrompt | undefined {
-    return this.#prompts.get(name);
+    super(core, 'prompt');
   }
 
   register(name: string, config: PromptConfig, handler: PromptHandler<never>): RegisteredPrompt {
-    if (typeof name !== 'string' || name.length === 0) {
-      throw new NmcpError(ErrorCode.INVALID_OPTION, 'registerPrompt: the name must be a non-empty string', { name });
-    }
-    if (this.#prompts.has(name)) {
-      throw new NmcpError(ErrorCode.INVALID_OPTION, `registerPrompt: prompt "${name}" is already registered`, { name });
-    }
-    if (typeof handler !== 'function') {
-      throw new NmcpError(ErrorCode.INVALID_OPTION, `registerPrompt: the handler of "${name}" must be a function`, {
-        name,
-      });
-    }
-    const prompt = new RegisteredPrompt(this, name, config ?? {}, handler);
-    this.#prompts.set(name, prompt);
-    this.changed();
-    return prompt;
-  }
-
-  /** @internal */
-  rename(prompt: RegisteredPrompt, from: string, to: string): void {
-    if (this.#prompts.has(to)) {
-      throw new NmcpError(ErrorCode.INVALID_OPTION, `prompt "${from}" cannot be renamed: "${to}" exists`, { name: to });
-    }
-    this.#prompts.delete(from);
-    this.#prompts.set(to, prompt);
-  }
-
-  /** @internal */
-  delete(prompt: RegisteredPrompt): void {
-    if (this.#prompts.get(prompt.name) !== prompt) return;
-    this.#prompts.delete(prompt.name);
-    this.changed();
-  }
-
-  /** @internal */
-  changed(): void {
-    this.list.invalidate();
-    this.#core.listChanged('prompts');
+    return this.add(name, handler, () => new RegisteredPrompt(this, name, config ?? {}, handler));
   }
 
   /** The enabled prompt `name`, or -32602. */
   require(name: unknown): RegisteredPrompt {
     if (typeof name !== 'string') throw invalidParams('Invalid params: "name" must be a string');
-    const prompt = this.#prompts.get(name);
+    const prompt = this.entries.get(name);
     if (prompt === undefined) throw invalidParams(`Prompt ${name} not found`);
     if (!prompt.enabled) throw invalidParams(`Prompt ${name} disabled`);
     return prompt;
@@ -212,7 +157,7 @@ export class PromptRegistry {
       throw invalidParams(`Invalid params: "arguments" of prompt ${prompt.name} must be an object`);
     }
     const args = given ?? {};
-    const ctx = contextFor(this.#core, call, `prompts/get\u0000${prompt.name}`);
+    const ctx = contextFor(this.core, call, `prompts/get\u0000${prompt.name}`);
     if (prompt.args === undefined) return this.#run(prompt, args, ctx);
     const checked = prompt.args.validate(args);
     const after = (v: Awaited<typeof checked>) => {
@@ -226,7 +171,7 @@ export class PromptRegistry {
 
   #run(prompt: RegisteredPrompt, args: unknown, ctx: HandlerContext): unknown {
     const handler = prompt.handler as PromptHandler<unknown>;
-    return runHandler(this.#core, 'prompts/get', ctx, () => handler(args, ctx), checkMessages);
+    return runHandler(this.core, 'prompts/get', ctx, () => handler(args, ctx), checkMessages);
   }
 }
 

@@ -5,11 +5,10 @@
  * protocol error); an unknown tool or invalid arguments are -32602.
  */
 
-import { ErrorCode, NmcpError } from '../errors.js';
 import { type JsonObject, McpError, RpcCode } from '../protocol/jsonrpc.js';
 import type { HandlerContext, ServerContext } from './context.js';
 import { type Call, contextFor, pendingInput, type ServerCore } from './core.js';
-import { CachedList } from './pagination.js';
+import { NamedRegistry } from './named-registry.js';
 import {
   type CompiledSchema,
   compileSchema,
@@ -143,67 +142,13 @@ export function toolError(message: string): CallToolResult {
   return { content: [{ type: 'text', text: message }], isError: true };
 }
 
-export class ToolRegistry {
-  readonly #tools = new Map<string, RegisteredTool>();
-  readonly #core: ServerCore;
-  readonly list: CachedList;
-
+export class ToolRegistry extends NamedRegistry<RegisteredTool> {
   constructor(core: ServerCore) {
-    this.#core = core;
-    this.list = new CachedList(
-      'tools',
-      () => [...this.#tools.values()].filter((t) => t.enabled).map((t) => t.toJSON()),
-      () => core.pageSize,
-      (era) => (era === 'legacy' ? '' : core.encoder.listSuffix('tools/list')),
-    );
-  }
-
-  get size(): number {
-    return this.#tools.size;
-  }
-
-  get(name: string): RegisteredTool | undefined {
-    return this.#tools.get(name);
+    super(core, 'tool');
   }
 
   register(name: string, config: ToolConfig, handler: ToolHandler<never>): RegisteredTool {
-    if (typeof name !== 'string' || name.length === 0) {
-      throw new NmcpError(ErrorCode.INVALID_OPTION, 'registerTool: the name must be a non-empty string', { name });
-    }
-    if (this.#tools.has(name)) {
-      throw new NmcpError(ErrorCode.INVALID_OPTION, `registerTool: tool "${name}" is already registered`, { name });
-    }
-    if (typeof handler !== 'function') {
-      throw new NmcpError(ErrorCode.INVALID_OPTION, `registerTool: the handler of "${name}" must be a function`, {
-        name,
-      });
-    }
-    const tool = new RegisteredTool(this, name, config ?? {}, handler);
-    this.#tools.set(name, tool);
-    this.changed();
-    return tool;
-  }
-
-  /** @internal */
-  rename(tool: RegisteredTool, from: string, to: string): void {
-    if (this.#tools.has(to)) {
-      throw new NmcpError(ErrorCode.INVALID_OPTION, `tool "${from}" cannot be renamed: "${to}" exists`, { name: to });
-    }
-    this.#tools.delete(from);
-    this.#tools.set(to, tool);
-  }
-
-  /** @internal */
-  delete(tool: RegisteredTool): void {
-    if (this.#tools.get(tool.name) !== tool) return;
-    this.#tools.delete(tool.name);
-    this.changed();
-  }
-
-  /** @internal */
-  changed(): void {
-    this.list.invalidate();
-    this.#core.listChanged('tools');
+    return this.add(name, handler, () => new RegisteredTool(this, name, config ?? {}, handler));
   }
 
   /** tools/call. Returns the result (sync handlers), or a promise of it. */
@@ -211,13 +156,13 @@ export class ToolRegistry {
     const params = call.params;
     const name = params.name;
     if (typeof name !== 'string') throw invalidParams('Invalid params: tools/call requires "name" (a string)');
-    const tool = this.#tools.get(name);
+    const tool = this.entries.get(name);
     if (tool === undefined) throw invalidParams(`Tool ${name} not found`);
     if (!tool.enabled) throw invalidParams(`Tool ${name} disabled`);
     let args = params.arguments;
     if (args === undefined) args = {};
     else if (!isObject(args)) throw invalidParams(`Invalid params: "arguments" of tool ${name} must be an object`);
-    const ctx = contextFor(this.#core, call, call.era === 'modern' ? `tools/call\u0000${name}` : undefined);
+    const ctx = contextFor(this.core, call, call.era === 'modern' ? `tools/call\u0000${name}` : undefined);
     if (tool.input === undefined) return this.#invoke(tool, args, ctx);
     const checked = tool.input.validate(args);
     if (isPromiseLike(checked)) return Promise.resolve(checked).then((v) => this.#validated(tool, v, ctx));
@@ -252,7 +197,7 @@ export class ToolRegistry {
 
   #finish(tool: RegisteredTool, result: unknown, ctx: HandlerContext): unknown {
     if (ctx.era === 'modern') {
-      const input = pendingInput(this.#core, ctx);
+      const input = pendingInput(this.core, ctx);
       if (input) return input;
     }
     if (result === undefined) result = { content: [] };
@@ -288,7 +233,7 @@ export class ToolRegistry {
 
   #failed(err: unknown, ctx: HandlerContext): unknown {
     if (ctx.era === 'modern') {
-      const input = pendingInput(this.#core, ctx, err);
+      const input = pendingInput(this.core, ctx, err);
       if (input) return input;
     } else if (err instanceof McpError && err.code === RpcCode.URL_ELICITATION_REQUIRED) {
       throw err; // the legacy era's -32042 is a protocol error, as in both SDKs
@@ -297,6 +242,6 @@ export class ToolRegistry {
   }
 
   #encode(result: CallToolResult | JsonObject, ctx: HandlerContext): unknown {
-    return ctx.era === 'legacy' ? result : this.#core.encoder.complete('tools/call', result);
+    return ctx.era === 'legacy' ? result : this.core.encoder.complete('tools/call', result);
   }
 }
