@@ -365,23 +365,7 @@ export class JsonRpcSession {
 
     const inFlight: InFlight = { controller: undefined, cancelled: false, finish: () => {} };
     const meta = params._meta as JsonObject | undefined;
-    const ctx: RequestContext = {
-      session: this,
-      id,
-      method,
-      meta,
-      get signal() {
-        return signalOf(inFlight);
-      },
-      progress: (progress, total, message) => {
-        const token = meta?.progressToken;
-        if (!isRequestId(token) || inFlight.controller?.signal.aborted) return;
-        const p: JsonObject = { progressToken: token, progress };
-        if (total !== undefined) p.total = total;
-        if (message !== undefined) p.message = message;
-        this.notify('notifications/progress', p);
-      },
-    };
+    const ctx = new HandlerCtx(this, id, method, meta, inFlight);
 
     let result: unknown;
     try {
@@ -512,6 +496,33 @@ export class JsonRpcSession {
 
   #sendText(text: string): void {
     if (!this.#closed) this.transport.send(text);
+  }
+}
+
+/**
+ * The RequestContext of one inbound request. A class (one allocation, methods on the prototype) rather than an object
+ * literal with a getter and an arrow function, which would allocate two closures per request on the hot path.
+ */
+class HandlerCtx implements RequestContext {
+  constructor(
+    readonly session: JsonRpcSession,
+    readonly id: RequestId,
+    readonly method: string,
+    readonly meta: JsonObject | undefined,
+    readonly inFlight: InFlight,
+  ) {}
+
+  get signal(): AbortSignal {
+    return signalOf(this.inFlight);
+  }
+
+  progress(progress: number, total?: number, message?: string): void {
+    const token = this.meta?.progressToken;
+    if (!isRequestId(token) || this.inFlight.controller?.signal.aborted) return;
+    const p: JsonObject = { progressToken: token, progress };
+    if (total !== undefined) p.total = total;
+    if (message !== undefined) p.message = message;
+    this.session.notify('notifications/progress', p);
   }
 }
 
