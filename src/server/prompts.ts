@@ -7,6 +7,7 @@ import { type JsonObject, McpError, RpcCode } from '../protocol/jsonrpc.js';
 import type { HandlerContext, ServerContext } from './context.js';
 import { type Call, contextFor, runHandler, type ServerCore } from './core.js';
 import { NamedRegistry } from './named-registry.js';
+import { Registration } from './registration.js';
 import { type CompiledSchema, compileSchema, type SchemaLike, type StandardSchemaV1 } from './schema.js';
 import type { CompleteCallback, GetPromptResult, Icon } from './types.js';
 import { invalidParams, isObject, isPromiseLike } from './wire.js';
@@ -46,59 +47,35 @@ export interface PromptUpdate {
 }
 
 /** A registered prompt: enable(), disable(), update() and remove() send notifications/prompts/list_changed. */
-export class RegisteredPrompt {
-  #name: string;
-  #enabled = true;
+export class RegisteredPrompt extends Registration<PromptUpdate, PromptRegistry> {
   /** @internal */ config: PromptConfig;
   /** @internal */ args: CompiledSchema | undefined;
   /** @internal */ handler: PromptHandler<never>;
-  readonly #registry: PromptRegistry;
 
   constructor(registry: PromptRegistry, name: string, config: PromptConfig, handler: PromptHandler<never>) {
-    this.#registry = registry;
-    this.#name = name;
+    super(registry, name);
     this.config = config;
     this.handler = handler;
     this.args = config.argsSchema && compileSchema(config.argsSchema, `prompt "${name}" argsSchema`, 'input');
   }
 
-  get name(): string {
-    return this.#name;
-  }
-
-  get enabled(): boolean {
-    return this.#enabled;
-  }
-
-  enable(): void {
-    this.update({ enabled: true });
-  }
-
-  disable(): void {
-    this.update({ enabled: false });
-  }
-
   update(changes: PromptUpdate): void {
-    const name = changes.name ?? this.#name;
+    const name = changes.name ?? this.name;
     const args =
       changes.argsSchema !== undefined
         ? compileSchema(changes.argsSchema, `prompt "${name}" argsSchema`, 'input')
         : this.args;
-    if (name !== this.#name) this.#registry.rename(this, this.#name, name);
+    if (name !== this.name) this.owner.rename(this, this.name, name);
     const config: PromptConfig = { ...this.config };
     for (const key of ['title', 'description', 'argsSchema', 'complete', 'icons', '_meta'] as const) {
       if (changes[key] !== undefined) (config as JsonObject)[key] = changes[key];
     }
-    this.#name = name;
+    this.setName(name);
     this.config = config;
     this.args = args;
     if (changes.handler) this.handler = changes.handler;
-    if (changes.enabled !== undefined) this.#enabled = changes.enabled;
-    this.#registry.changed();
-  }
-
-  remove(): void {
-    this.#registry.delete(this);
+    this.setEnabled(changes.enabled);
+    this.owner.changed();
   }
 
   /** The JSON Schema of one argument (for completion by enum), if the args schema has it. */
@@ -111,7 +88,7 @@ export class RegisteredPrompt {
   /** The prompts/list entry. */
   toJSON(): JsonObject {
     const c = this.config;
-    const out: JsonObject = { name: this.#name };
+    const out: JsonObject = { name: this.name };
     if (c.title !== undefined) out.title = c.title;
     if (c.description !== undefined) out.description = c.description;
     const json = this.args?.json;

@@ -10,6 +10,7 @@ import { type JsonObject, McpError, RawJson, RpcCode } from '../protocol/jsonrpc
 import type { ServerContext } from './context.js';
 import { type Call, contextFor, runHandler, type ServerCore } from './core.js';
 import { CachedList, decodeCursor, pageJson } from './pagination.js';
+import { Registration } from './registration.js';
 import type { CompleteCallback, ContentAnnotations, Icon, ReadResourceResult, Resource } from './types.js';
 import { UriTemplate, type UriVariables } from './uri-template.js';
 import { invalidParams, isObject, requireString } from './wire.js';
@@ -59,48 +60,23 @@ interface Updatable<H> {
   enabled?: boolean;
 }
 
-abstract class Registered<H> {
-  #name: string;
-  #enabled = true;
+/** What static resources and templates add to a Registration: metadata and a handler. */
+abstract class Registered<H> extends Registration<Updatable<H>, ResourceRegistry> {
   metadata: ResourceMetadata;
   handler: H;
-  protected readonly registry: ResourceRegistry;
 
   constructor(registry: ResourceRegistry, name: string, metadata: ResourceMetadata, handler: H) {
-    this.registry = registry;
-    this.#name = name;
+    super(registry, name);
     this.metadata = metadata ?? {};
     this.handler = handler;
   }
 
-  get name(): string {
-    return this.#name;
-  }
-
-  get enabled(): boolean {
-    return this.#enabled;
-  }
-
-  enable(): void {
-    this.update({ enabled: true });
-  }
-
-  disable(): void {
-    this.update({ enabled: false });
-  }
-
-  remove(): void {
-    this.registry.delete(this as unknown as RegisteredResource | RegisteredResourceTemplate);
-  }
-
   protected apply(changes: Updatable<H>): void {
-    if (changes.name !== undefined) this.#name = changes.name;
+    if (changes.name !== undefined) this.setName(changes.name);
     if (changes.metadata !== undefined) this.metadata = changes.metadata;
     if (changes.handler !== undefined) this.handler = changes.handler;
-    if (changes.enabled !== undefined) this.#enabled = changes.enabled;
+    this.setEnabled(changes.enabled);
   }
-
-  abstract update(changes: Updatable<H>): void;
 }
 
 /** A static resource: enable(), disable(), update() and remove() send notifications/resources/list_changed. */
@@ -124,11 +100,11 @@ export class RegisteredResource extends Registered<ReadResourceHandler> {
 
   update(changes: Updatable<ReadResourceHandler> & { uri?: string }): void {
     if (changes.uri !== undefined && changes.uri !== this.#uri) {
-      this.registry.moveResource(this, this.#uri, changes.uri);
+      this.owner.moveResource(this, this.#uri, changes.uri);
       this.#uri = changes.uri;
     }
     this.apply(changes);
-    this.registry.changed();
+    this.owner.changed();
   }
 
   toJSON(): JsonObject {
@@ -152,10 +128,10 @@ export class RegisteredResourceTemplate extends Registered<ReadTemplateHandler> 
   }
 
   update(changes: Updatable<ReadTemplateHandler> & { template?: ResourceTemplate }): void {
-    if (changes.name !== undefined && changes.name !== this.name) this.registry.moveTemplate(this, changes.name);
+    if (changes.name !== undefined && changes.name !== this.name) this.owner.moveTemplate(this, changes.name);
     if (changes.template !== undefined) this.template = changes.template;
     this.apply(changes);
-    this.registry.changed();
+    this.owner.changed();
   }
 
   toJSON(): JsonObject {

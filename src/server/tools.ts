@@ -9,6 +9,7 @@ import { type JsonObject, McpError, RpcCode } from '../protocol/jsonrpc.js';
 import type { HandlerContext, ServerContext } from './context.js';
 import { type Call, contextFor, pendingInput, type ServerCore } from './core.js';
 import { NamedRegistry } from './named-registry.js';
+import { Registration } from './registration.js';
 import {
   type CompiledSchema,
   compileSchema,
@@ -55,43 +56,23 @@ export interface ToolUpdate {
 const EMPTY_INPUT_SCHEMA: JsonObject = Object.freeze({ type: 'object', properties: {} }) as JsonObject;
 
 /** A registered tool: enable(), disable(), update() and remove() each send notifications/tools/list_changed. */
-export class RegisteredTool {
-  #name: string;
-  #enabled = true;
+export class RegisteredTool extends Registration<ToolUpdate, ToolRegistry> {
   /** @internal */ config: ToolConfig;
   /** @internal */ input: CompiledSchema | undefined;
   /** @internal */ output: CompiledSchema | undefined;
   /** @internal */ handler: ToolHandler<never>;
-  readonly #registry: ToolRegistry;
 
   constructor(registry: ToolRegistry, name: string, config: ToolConfig, handler: ToolHandler<never>) {
-    this.#registry = registry;
-    this.#name = name;
+    super(registry, name);
     this.config = config;
     this.handler = handler;
     this.input = config.inputSchema && compileSchema(config.inputSchema, `tool "${name}" inputSchema`, 'input');
     this.output = config.outputSchema && compileSchema(config.outputSchema, `tool "${name}" outputSchema`, 'output');
   }
 
-  get name(): string {
-    return this.#name;
-  }
-
-  get enabled(): boolean {
-    return this.#enabled;
-  }
-
-  enable(): void {
-    this.update({ enabled: true });
-  }
-
-  disable(): void {
-    this.update({ enabled: false });
-  }
-
   /** Changes the tool; schemas given are compiled now (throws NmcpError for an invalid one, changing nothing). */
   update(changes: ToolUpdate): void {
-    const name = changes.name ?? this.#name;
+    const name = changes.name ?? this.name;
     const config: ToolConfig = { ...this.config };
     for (const key of ['title', 'description', 'inputSchema', 'annotations', 'icons', '_meta'] as const) {
       if (changes[key] !== undefined) (config as JsonObject)[key] = changes[key];
@@ -108,25 +89,20 @@ export class RegisteredTool {
         : changes.outputSchema !== undefined
           ? compileSchema(changes.outputSchema, `tool "${name}" outputSchema`, 'output')
           : this.output;
-    if (name !== this.#name) this.#registry.rename(this, this.#name, name);
-    this.#name = name;
+    if (name !== this.name) this.owner.rename(this, this.name, name);
+    this.setName(name);
     this.config = config;
     this.input = input;
     this.output = output;
     if (changes.handler) this.handler = changes.handler;
-    if (changes.enabled !== undefined) this.#enabled = changes.enabled;
-    this.#registry.changed();
-  }
-
-  /** Unregisters the tool. */
-  remove(): void {
-    this.#registry.delete(this);
+    this.setEnabled(changes.enabled);
+    this.owner.changed();
   }
 
   /** The tools/list entry. */
   toJSON(): JsonObject {
     const c = this.config;
-    const out: JsonObject = { name: this.#name };
+    const out: JsonObject = { name: this.name };
     if (c.title !== undefined) out.title = c.title;
     if (c.description !== undefined) out.description = c.description;
     out.inputSchema = this.input?.json ?? EMPTY_INPUT_SCHEMA;
