@@ -123,26 +123,32 @@ export class HandlerContext implements ServerContext {
 
   log(level: LoggingLevel, data: unknown, logger?: string): void {
     if (this.era === 'legacy') {
-      this.session.log(level, data, logger);
+      this.session.log(level, data, logger, this.requestId);
       return;
     }
     const threshold = this.#rpc.meta?.[META.LOG_LEVEL];
     if (!isLoggingLevel(threshold) || !levelAllows(threshold, level) || this.#rpc.signal.aborted) return;
-    this.session.notify('notifications/message', logger === undefined ? { level, data } : { level, logger, data });
+    this.session.notify(
+      'notifications/message',
+      logger === undefined ? { level, data } : { level, logger, data },
+      this.requestId,
+    );
   }
 
   elicit(params: ElicitParams): Promise<ElicitResult> {
-    if (this.era === 'legacy') return this.session.elicit(params, { signal: this.signal });
+    if (this.era === 'legacy')
+      return this.session.elicit(params, { signal: this.signal, relatedRequestId: this.requestId });
     return this.#ask('elicit', 'elicitation/create', params) as Promise<ElicitResult>;
   }
 
   createMessage(params: CreateMessageParams): Promise<CreateMessageResult> {
-    if (this.era === 'legacy') return this.session.createMessage(params, { signal: this.signal });
+    if (this.era === 'legacy')
+      return this.session.createMessage(params, { signal: this.signal, relatedRequestId: this.requestId });
     return this.#ask('sampling', 'sampling/createMessage', params) as Promise<CreateMessageResult>;
   }
 
   listRoots(): Promise<ListRootsResult> {
-    if (this.era === 'legacy') return this.session.listRoots({ signal: this.signal });
+    if (this.era === 'legacy') return this.session.listRoots({ signal: this.signal, relatedRequestId: this.requestId });
     return this.#ask('roots', 'roots/list', undefined) as Promise<unknown> as Promise<ListRootsResult>;
   }
 

@@ -146,18 +146,22 @@ export class ServerSession {
   }
 
   /** Sends a notification on this connection. Returns false when it could not be sent. */
-  notify(method: string, params?: JsonObject): boolean {
-    return this.rpc.notify(method, params);
+  notify(method: string, params?: JsonObject, relatedRequestId?: RequestId): boolean {
+    return this.rpc.notify(method, params, relatedRequestId);
   }
 
   /**
    * Sends notifications/message when the session's level allows it (legacy era; the modern era has no unsolicited
    * log channel: use ctx.log inside a handler). Returns whether it was sent.
    */
-  log(level: LoggingLevel, data: unknown, logger?: string): boolean {
+  log(level: LoggingLevel, data: unknown, logger?: string, relatedRequestId?: RequestId): boolean {
     const s = this.#state;
     if (s.phase !== 'legacy' || !levelAllows(s.logLevel, level)) return false;
-    return this.rpc.notify('notifications/message', logger === undefined ? { level, data } : { level, logger, data });
+    return this.rpc.notify(
+      'notifications/message',
+      logger === undefined ? { level, data } : { level, logger, data },
+      relatedRequestId,
+    );
   }
 
   /**

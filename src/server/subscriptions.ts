@@ -85,7 +85,7 @@ export class Subscriptions {
     if (state.listens.size >= this.maxListens) throw new McpError(RpcCode.INTERNAL_ERROR, 'Subscription limit reached');
     const id = rpc.id;
     const filter = honoredSubset(requested, this.capabilities());
-    call.session.notify('notifications/subscriptions/acknowledged', stamped(id, { notifications: filter }));
+    call.session.notify('notifications/subscriptions/acknowledged', stamped(id, { notifications: filter }), id);
     return new Promise((resolve) => {
       const onAbort = () => {
         // Cancelled by the client, or the connection closed: the session sends nothing for this id.
@@ -118,7 +118,7 @@ export class Subscriptions {
       if (s.phase === 'legacy') session.notify(method);
       else if (s.phase === 'modern') {
         for (const listen of s.listens.values()) {
-          if (listen.filter[flag] === true) session.notify(method, stamped(listen.id));
+          if (listen.filter[flag] === true) session.notify(method, stamped(listen.id), listen.id);
         }
       }
     }
@@ -133,7 +133,7 @@ export class Subscriptions {
       } else if (s.phase === 'modern') {
         for (const listen of s.listens.values()) {
           if (listen.filter.resourceSubscriptions?.includes(uri)) {
-            session.notify('notifications/resources/updated', stamped(listen.id, { uri }));
+            session.notify('notifications/resources/updated', stamped(listen.id, { uri }), listen.id);
           }
         }
       }

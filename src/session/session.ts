@@ -71,6 +71,8 @@ export interface OutboundRequestOptions {
   maxTotalTimeoutMs?: number;
   /** Progress notifications for this request (a progressToken is added to params._meta). */
   onProgress?: (progress: { progress: number; total?: number; message?: string }) => void;
+  /** The inbound request this one is made on behalf of (a handler asking for sampling): see notify(). */
+  relatedRequestId?: RequestId;
 }
 
 interface Pending {
@@ -151,14 +153,18 @@ export class JsonRpcSession {
 
   // ---- outbound
 
-  /** Sends a notification. Returns false when the transport did not accept it. */
-  notify(method: string, params?: JsonObject): boolean {
+  /**
+   * Sends a notification. Returns false when the transport did not accept it. `relatedRequestId` names the inbound
+   * request it belongs to (progress, a log line of a handler), so that a transport with one stream per request
+   * (Streamable HTTP) sends it on that request's stream.
+   */
+  notify(method: string, params?: JsonObject, relatedRequestId?: RequestId): boolean {
     if (this.#closed) return false;
     const text =
       params === undefined
         ? `{"jsonrpc":"2.0","method":${JSON.stringify(method)}}`
         : `{"jsonrpc":"2.0","method":${JSON.stringify(method)},"params":${JSON.stringify(params)}}`;
-    return this.transport.send(text);
+    return this.transport.send(text, relatedRequestId);
   }
 
   /** Sends a request and resolves with its result (rejects with McpError, or NmcpError when the session closes). */
@@ -176,13 +182,14 @@ export class JsonRpcSession {
         reject(abortError(signal));
         return;
       }
+      const related = options.relatedRequestId;
       const onAbort = () => {
-        this.notify('notifications/cancelled', { requestId: id, reason: String(signal?.reason ?? 'aborted') });
+        this.notify('notifications/cancelled', { requestId: id, reason: String(signal?.reason ?? 'aborted') }, related);
         settle(() => reject(abortError(signal as AbortSignal)));
       };
       const timeoutMs = options.timeoutMs ?? this.#options.outboundTimeoutMs;
       const onTimeout = (ms: number, what: string) => () => {
-        this.notify('notifications/cancelled', { requestId: id, reason: `timed out after ${ms} ms` });
+        this.notify('notifications/cancelled', { requestId: id, reason: `timed out after ${ms} ms` }, related);
         settle(() =>
           reject(
             new McpError(RpcCode.REQUEST_TIMEOUT, `${method}: request timed out (${what} ${ms} ms)`, { timeout: ms }),
@@ -225,7 +232,7 @@ export class JsonRpcSession {
         sendParams === undefined
           ? `{"jsonrpc":"2.0","id":${id},"method":${JSON.stringify(method)}}`
           : `{"jsonrpc":"2.0","id":${id},"method":${JSON.stringify(method)},"params":${JSON.stringify(sendParams)}}`;
-      if (!this.transport.send(text)) {
+      if (!this.transport.send(text, related)) {
         settle(() =>
           reject(new NmcpError(ErrorCode.CONNECTION_CLOSED, `${method}: the transport did not accept the request`)),
         );
@@ -248,7 +255,7 @@ export class JsonRpcSession {
       return;
     }
     const reply = this.#onMessage(msg);
-    if (reply !== undefined) this.#sendText(reply);
+    if (reply !== undefined) this.#sendText(reply, requestIdOf(msg));
   }
 
   /**
@@ -311,12 +318,18 @@ export class JsonRpcSession {
       return;
     }
     const replies: string[] = [];
+    // A batch's replies leave as one message, related to its first request (what a per-request stream keys on).
+    let firstId: RequestId | undefined;
+    for (const item of items) {
+      firstId = requestIdOf(item);
+      if (firstId !== undefined) break;
+    }
     let outstanding = 0;
     let done = false;
     const finish = () => {
       if (done || outstanding > 0) return;
       done = true;
-      if (replies.length > 0) this.#sendText(`[${replies.join(',')}]`);
+      if (replies.length > 0) this.#sendText(`[${replies.join(',')}]`, firstId);
     };
     for (const item of items) {
       let async = false;
@@ -385,7 +398,7 @@ export class JsonRpcSession {
       this.#inFlight.delete(id);
       const out = inFlight.cancelled ? undefined : text;
       if (collect) collect(out);
-      else if (out !== undefined) this.#sendText(out);
+      else if (out !== undefined) this.#sendText(out, id);
     };
     inFlight.finish = reply;
     if (timeoutMs > 0) {
@@ -494,8 +507,8 @@ export class JsonRpcSession {
     this.#sendText(errorText(id, code, message, data));
   }
 
-  #sendText(text: string): void {
-    if (!this.#closed) this.transport.send(text);
+  #sendText(text: string, relatedRequestId?: RequestId): void {
+    if (!this.#closed) this.transport.send(text, relatedRequestId);
   }
 }
 
@@ -522,8 +535,15 @@ class HandlerCtx implements RequestContext {
     const p: JsonObject = { progressToken: token, progress };
     if (total !== undefined) p.total = total;
     if (message !== undefined) p.message = message;
-    this.session.notify('notifications/progress', p);
+    this.session.notify('notifications/progress', p, this.id);
   }
+}
+
+/** The id of a request (a message with a method and a valid id), else undefined. */
+function requestIdOf(msg: unknown): RequestId | undefined {
+  if (typeof msg !== 'object' || msg === null) return undefined;
+  const m = msg as JsonObject;
+  return typeof m.method === 'string' && isRequestId(m.id) ? m.id : undefined;
 }
 
 function signalOf(inFlight: InFlight): AbortSignal {

@@ -11,6 +11,7 @@
  */
 
 import type { NmcpError } from '../errors.js';
+import type { RequestId } from '../protocol/jsonrpc.js';
 
 export interface TransportSink {
   /** One inbound frame: the text of one JSON-RPC message (or batch), not yet parsed. */
@@ -26,8 +27,13 @@ export interface Transport {
   readonly kind: string;
   /** Starts delivering inbound messages to `sink`. Called once. */
   start(sink: TransportSink): Promise<void>;
-  /** Queues one serialized JSON-RPC message. Returns false when it was not accepted (closed, or queue full). */
-  send(message: string): boolean;
+  /**
+   * Queues one serialized JSON-RPC message. Returns false when it was not accepted (closed, or queue full).
+   * `relatedRequestId` is the inbound request the message belongs to: set for its response, and for the progress,
+   * log lines and server→client requests its handler sends. Byte-stream transports ignore it; Streamable HTTP sends
+   * the message on that request's response stream.
+   */
+  send(message: string, relatedRequestId?: RequestId): boolean;
   /** Closes the transport. Idempotent. */
   close(reason?: Error): Promise<void>;
 }

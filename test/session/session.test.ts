@@ -347,3 +347,37 @@ describe('JsonRpcSession: outbound requests', () => {
     await expect(client.request('x')).rejects.toMatchObject({ code: ErrorCode.CONNECTION_CLOSED });
   });
 });
+
+describe('relatedRequestId (what Streamable HTTP routes on)', () => {
+  it('tags a response, its progress and a request made on its behalf with the inbound request id', async () => {
+    const [a, b] = MemoryTransport.pair();
+    const sent: [string, unknown][] = [];
+    const send = a.send.bind(a);
+    a.send = (text: string, related?: unknown) => {
+      sent.push([JSON.parse(text).method ?? 'response', related]);
+      return send(text);
+    };
+    const session = new JsonRpcSession(a, {});
+    session.requestHandlers.set('work', async (_params, ctx) => {
+      ctx.progress(1, 2);
+      session.notify('notifications/unrelated', {});
+      await session.request('sampling/createMessage', {}, { relatedRequestId: ctx.id, timeoutMs: 50 }).catch(() => {});
+      return {};
+    });
+    await session.start();
+    const peer = new RawPeer(b);
+    await peer.start();
+    peer.send({ jsonrpc: '2.0', id: 'r1', method: 'work', params: { _meta: { progressToken: 't' } } });
+    peer.send('{not json');
+    await peer.waitFor(5);
+    expect(sent).toEqual([
+      ['notifications/progress', 'r1'],
+      ['notifications/unrelated', undefined],
+      ['sampling/createMessage', 'r1'],
+      ['response', undefined], // the parse error: no request to relate it to
+      ['notifications/cancelled', 'r1'], // the sampling request timed out
+      ['response', 'r1'],
+    ]);
+    await session.close();
+  });
+});
