@@ -142,7 +142,7 @@ function watchClose(inner: Transport): { transport: Transport; closed: Promise<E
           }
         },
       }),
-    send: (message) => inner.send(message),
+    send: (message, relatedRequestId) => inner.send(message, relatedRequestId),
     close: (reason) => inner.close(reason),
   };
   return { transport, closed };
