@@ -40,6 +40,14 @@ export const ErrorCode = {
   INPUT_REQUIRED_FAILED: 'NMCP_ERR_INPUT_REQUIRED_FAILED',
   /** NMCP_REQUIRE_NATIVE=1 was set and the native addon could not be loaded. */
   NATIVE_UNAVAILABLE: 'NMCP_ERR_NATIVE_UNAVAILABLE',
+  /** A TCP/Unix/TLS connection could not be made within connectTimeoutMs. */
+  CONNECT_TIMEOUT: 'NMCP_ERR_CONNECT_TIMEOUT',
+  /** A TCP/Unix/TLS connection could not be made (refused, unreachable, TLS handshake failed); `cause` is the OS error. */
+  CONNECT_FAILED: 'NMCP_ERR_CONNECT_FAILED',
+  /** A TCP server at maxConnections refused the connection (the client sees it in the server's error frame). */
+  CONNECTION_LIMIT: 'NMCP_ERR_CONNECTION_LIMIT',
+  /** A connection carried no bytes either way for idleTimeoutMs and was closed. */
+  IDLE_TIMEOUT: 'NMCP_ERR_IDLE_TIMEOUT',
 } as const;
 
 export type NmcpErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
