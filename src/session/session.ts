@@ -1,4 +1,5 @@
 import { ErrorCode, NmcpError } from '../errors.js';
+import { jsonText } from '../protocol/json-text.js';
 import {
   isRequestId,
   type JsonObject,
@@ -567,8 +568,8 @@ function abortError(signal: AbortSignal): Error {
 
 /** The text of a success response. A handler's undefined becomes {}; RawJson is spliced as is. */
 function resultText(id: RequestId, value: unknown): string {
-  const json = value instanceof RawJson ? value.json : value === undefined ? '{}' : JSON.stringify(value);
-  return `{"jsonrpc":"2.0","id":${JSON.stringify(id)},"result":${json}}`;
+  const json = value instanceof RawJson ? value.json : value === undefined ? '{}' : (jsonText(value) ?? '{}');
+  return `{"jsonrpc":"2.0","id":${typeof id === 'number' ? id : JSON.stringify(id)},"result":${json}}`;
 }
 
 export function errorText(id: RequestId | null, code: number, message: string, data?: unknown): string {
