@@ -48,6 +48,8 @@ export const ErrorCode = {
   CONNECTION_LIMIT: 'NMCP_ERR_CONNECTION_LIMIT',
   /** A connection carried no bytes either way for idleTimeoutMs and was closed. */
   IDLE_TIMEOUT: 'NMCP_ERR_IDLE_TIMEOUT',
+  /** Streamable HTTP client, legacy era: the server answered 404 to a request carrying our Mcp-Session-Id. */
+  HTTP_SESSION_EXPIRED: 'NMCP_ERR_HTTP_SESSION_EXPIRED',
 } as const;
 
 export type NmcpErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
