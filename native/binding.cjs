@@ -839,4 +839,6 @@ module.exports.BindingDecoder = nativeBinding.BindingDecoder
 module.exports.coreVersion = nativeBinding.coreVersion
 module.exports.encodeFrames = nativeBinding.encodeFrames
 module.exports.encodeJoined = nativeBinding.encodeJoined
+module.exports.getSocketOptions = nativeBinding.getSocketOptions
 module.exports.scanEnvelope = nativeBinding.scanEnvelope
+module.exports.setSocketOptions = nativeBinding.setSocketOptions

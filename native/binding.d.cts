@@ -37,5 +37,34 @@ export declare function encodeFrames(framing: number, maxMessageSize: number, pa
  */
 export declare function encodeJoined(framing: number, maxMessageSize: number, joined: string, dst: Uint8Array): number
 
+/**
+ * Reads the same six options of `fd` back into `out[0..6]` (ms, count, bytes; -1 where unavailable): for tests and
+ * diagnostics.
+ */
+export declare function getSocketOptions(fd: number, out: Int32Array): void
+
 /** Scans one frame's envelope; writes the packed envelope and the id/method spans into `out[0..5]`. */
 export declare function scanEnvelope(frame: Uint8Array, out: Int32Array): void
+
+/**
+ * Sets the TCP options Node's API does not expose (keep-alive interval and probe count, TCP_USER_TIMEOUT, kernel
+ * buffer sizes) on the socket descriptor `fd`, where the OS has them. Returns the bitmask of the options applied
+ * (bit order: keepAliveIdleMs, keepAliveIntervalMs, keepAliveProbes, userTimeoutMs, sendBufferSize, recvBufferSize).
+ */
+export declare function setSocketOptions(fd: number, values: SocketOptionValues): number
+
+/** The values to set; an absent field is left as it is. */
+export interface SocketOptionValues {
+  /** Idle time before the first keep-alive probe (TCP_KEEPIDLE; TCP_KEEPALIVE on macOS), ms, rounded up to seconds. */
+  keepAliveIdleMs?: number
+  /** Time between unanswered probes (TCP_KEEPINTVL), ms, rounded up to seconds. */
+  keepAliveIntervalMs?: number
+  /** Unanswered probes before the connection is dropped (TCP_KEEPCNT). */
+  keepAliveProbes?: number
+  /** How long sent data may stay unacknowledged before the connection is dropped (TCP_USER_TIMEOUT, Linux), ms. */
+  userTimeoutMs?: number
+  /** SO_SNDBUF, bytes (Linux reports back twice the value: it counts its bookkeeping). */
+  sendBufferSize?: number
+  /** SO_RCVBUF, bytes. */
+  recvBufferSize?: number
+}

@@ -52,6 +52,35 @@ export interface BindingDecoder {
   reset(): void;
 }
 
+/**
+ * Bits of the mask `setSocketOptions` returns: which TCP options were applied to the socket. The order is the order of
+ * the fields of SocketOptionValues and of `getSocketOptions`' output.
+ */
+export const SocketOptionBit = {
+  KEEP_ALIVE_IDLE: 1,
+  KEEP_ALIVE_INTERVAL: 2,
+  KEEP_ALIVE_PROBES: 4,
+  USER_TIMEOUT: 8,
+  SEND_BUFFER_SIZE: 16,
+  RECV_BUFFER_SIZE: 32,
+} as const;
+
+/** Socket options that Node's net API does not set (an absent field is left as it is). */
+export interface SocketOptionValues {
+  /** Idle time before the first keep-alive probe (TCP_KEEPIDLE; TCP_KEEPALIVE on macOS), ms; set in whole seconds. */
+  keepAliveIdleMs?: number;
+  /** Time between unanswered probes (TCP_KEEPINTVL), ms; set in whole seconds. */
+  keepAliveIntervalMs?: number;
+  /** Unanswered probes before the connection is dropped (TCP_KEEPCNT). */
+  keepAliveProbes?: number;
+  /** How long sent data may stay unacknowledged before the connection is dropped (TCP_USER_TIMEOUT, Linux), ms. */
+  userTimeoutMs?: number;
+  /** SO_SNDBUF, bytes. */
+  sendBufferSize?: number;
+  /** SO_RCVBUF, bytes. */
+  recvBufferSize?: number;
+}
+
 /** What a core backend provides. */
 export interface CoreBinding {
   /** Creates a decoder; throws when framing or maxMessageSize is out of range. */
@@ -69,4 +98,11 @@ export interface CoreBinding {
   ): number;
   /** Frames the `\n`-joined messages in `joined` into dst; returns bytes written or -(i+1) for the first refused one. */
   encodeJoined(framing: number, maxMessageSize: number, joined: string, dst: Uint8Array): number;
+  /**
+   * Sets the socket options Node does not expose on descriptor `fd` (where the OS has them); returns the mask of
+   * SocketOptionBit applied. The twin cannot reach a descriptor's options and applies none (returns 0).
+   */
+  setSocketOptions(fd: number, values: SocketOptionValues): number;
+  /** Reads those options of `fd` back into out[0..6] (ms, count, bytes); -1 where unavailable (always, in the twin). */
+  getSocketOptions(fd: number, out: Int32Array): void;
 }

@@ -17,6 +17,8 @@ interface NativeExports {
   scanEnvelope(frame: Uint8Array, out: Int32Array): void;
   encodeFrames: CoreBinding['encodeFrames'];
   encodeJoined: CoreBinding['encodeJoined'];
+  setSocketOptions: CoreBinding['setSocketOptions'];
+  getSocketOptions: CoreBinding['getSocketOptions'];
   coreVersion(): string;
 }
 
@@ -37,6 +39,8 @@ function fromNative(native: NativeExports): CoreBinding {
     scanEnvelope: native.scanEnvelope,
     encodeFrames: native.encodeFrames,
     encodeJoined: native.encodeJoined,
+    setSocketOptions: native.setSocketOptions,
+    getSocketOptions: native.getSocketOptions,
   };
 }
 

@@ -13,6 +13,10 @@ use napi::{sys, JsString, JsValue};
 use napi_derive::napi;
 use nmcp_core::{CoreError, Decoder};
 
+mod sockopt;
+
+pub use sockopt::SocketOptionValues;
+
 /// A JS-owned typed array that this call writes into.
 ///
 /// SAFETY (for every caller): N-API calls run on the JS thread and these functions are synchronous, so no JS code can
@@ -208,6 +212,26 @@ fn check(status: sys::napi_status) -> Result<()> {
             "reading a JS string failed",
         ))
     }
+}
+
+/// Sets the TCP options Node's API does not expose (keep-alive interval and probe count, TCP_USER_TIMEOUT, kernel
+/// buffer sizes) on the socket descriptor `fd`, where the OS has them. Returns the bitmask of the options applied
+/// (bit order: keepAliveIdleMs, keepAliveIntervalMs, keepAliveProbes, userTimeoutMs, sendBufferSize, recvBufferSize).
+#[napi(catch_unwind)]
+pub fn set_socket_options(fd: i32, values: SocketOptionValues) -> u32 {
+    sockopt::set(fd, &values)
+}
+
+/// Reads the same six options of `fd` back into `out[0..6]` (ms, count, bytes; -1 where unavailable): for tests and
+/// diagnostics.
+#[napi(catch_unwind)]
+pub fn get_socket_options(fd: i32, mut out: Int32ArraySlice) -> Result<()> {
+    let out = out_slice(&mut out);
+    if out.len() < 6 {
+        return Err(Error::new(Status::InvalidArg, "out must hold 6 values"));
+    }
+    sockopt::get(fd, &mut out[..6]);
+    Ok(())
 }
 
 /// The version of the core crate this addon was built from (shown by `nmcp doctor`).

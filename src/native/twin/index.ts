@@ -3,7 +3,7 @@
  * addon, byte for byte, when the addon is missing or disabled.
  */
 
-import type { BindingDecoder, CoreBinding } from '../binding-types.js';
+import type { BindingDecoder, CoreBinding, SocketOptionValues } from '../binding-types.js';
 import { Framing } from '../binding-types.js';
 import { checkFramingOptions, encodeFrames, encodeJoined } from './encode.js';
 import { scanEnvelope } from './envelope.js';
@@ -15,4 +15,20 @@ function createDecoder(framing: number, maxMessageSize: number): BindingDecoder 
   return framing === Framing.NDJSON ? new NdjsonDecoder(maxMessageSize) : new LengthPrefixedDecoder(maxMessageSize);
 }
 
-export const twinBinding: CoreBinding = { createDecoder, scanEnvelope, encodeFrames, encodeJoined };
+/** JS has no setsockopt: the twin applies none of the options (the transport reports them as not applied). */
+function setSocketOptions(_fd: number, _values: SocketOptionValues): number {
+  return 0;
+}
+
+function getSocketOptions(_fd: number, out: Int32Array): void {
+  out.fill(-1, 0, 6);
+}
+
+export const twinBinding: CoreBinding = {
+  createDecoder,
+  scanEnvelope,
+  encodeFrames,
+  encodeJoined,
+  setSocketOptions,
+  getSocketOptions,
+};
