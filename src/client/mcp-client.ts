@@ -1,6 +1,13 @@
 import { ErrorCode, NmcpError } from '../errors.js';
 import type { JsonObject } from '../protocol/jsonrpc.js';
-import { allowsBatches, LATEST_LEGACY_VERSION, MODERN_VERSIONS, type ProtocolVersion } from '../protocol/versions.js';
+import {
+  allowsBatches,
+  LATEST_LEGACY_VERSION,
+  type LegacyVersion,
+  MODERN_VERSIONS,
+  type ModernVersion,
+  type ProtocolVersion,
+} from '../protocol/versions.js';
 import { JsonRpcSession } from '../session/session.js';
 import type { Transport } from '../transport/types.js';
 import { ClientCallbacks, SERVER_REQUEST_METHODS } from './callbacks.js';
@@ -40,6 +47,13 @@ import type {
   ToolDescriptor,
 } from './types.js';
 
+/** A reconnect in progress: settled when the handshake on the new connection is done, or the client closed. */
+interface Resuming {
+  promise: Promise<void>;
+  resolve: () => void;
+  reject: (err: Error) => void;
+}
+
 /**
  * An MCP client over one Transport, for both protocol eras (docs/design/api.md, docs/mcp-eras.md): negotiates the
  * version at connect(), then offers the server's features as methods. In the modern era it adds the `_meta` envelope
@@ -59,6 +73,11 @@ export class McpClient {
   #logLevel: LoggingLevel | undefined;
   #envelopeCache: JsonObject | undefined;
   #closeRequested = false;
+  /**
+   * Set while a reconnecting transport is between connections or the handshake is being redone on the new one:
+   * requests wait for it (within their timeout) instead of reaching a server that was never initialized.
+   */
+  #resuming: Resuming | undefined;
   /** Called once when the connection closes (`reason` is set when it closed because of a failure). */
   onclose: ((reason?: Error) => void) | undefined;
 
@@ -98,9 +117,9 @@ export class McpClient {
   get capabilities(): JsonObject {
     return this.#callbacks.capabilities(this.#extraCapabilities);
   }
-  /** Whether connect() succeeded and the connection is open. */
+  /** Whether connect() succeeded and the connection is open (false while a reconnecting transport is between connections). */
   get connected(): boolean {
-    return this.#negotiated !== undefined && this.#session?.closed === false;
+    return this.#negotiated !== undefined && this.#session?.closed === false && this.#resuming === undefined;
   }
 
   /** Connects over `transport` (started here) and negotiates the protocol version; see McpClientOptions.negotiation. */
@@ -134,6 +153,8 @@ export class McpClient {
       });
       this.#install(session);
       session.onclose = (reason) => this.#onClosed(reason);
+      session.oninterrupted = () => this.#onInterrupted();
+      session.onresumed = () => void this.#onResumed(session, identity);
       this.#session = session; // so that close() during the handshake closes it; calls wait for #negotiated
       try {
         await session.start();
@@ -279,6 +300,7 @@ export class McpClient {
    * envelope is added, `resultType` is removed from the result, and `input_required` results are answered and retried.
    */
   async request(method: string, params?: JsonObject, options: CallOptions = {}): Promise<JsonObject> {
+    if (this.#resuming) await this.#waitResumed(method, options);
     const session = this.#requireSession();
     const maxTotal = options.maxTotalTimeoutMs ?? this.#options.maxTotalTimeoutMs;
     const send = (p: JsonObject | undefined, maxTotalTimeoutMs: number | undefined) =>
@@ -345,7 +367,110 @@ export class McpClient {
     this.#notifications.attach(session);
   }
 
+  /** The transport lost its connection and is dialling again (in-flight requests have failed already). */
+  #onInterrupted(): void {
+    if (this.#resuming) return;
+    let resolve!: () => void;
+    let reject!: (err: Error) => void;
+    const promise = new Promise<void>((res, rej) => {
+      resolve = res;
+      reject = rej;
+    });
+    promise.catch(() => {}); // nobody may be waiting
+    this.#resuming = { promise, resolve, reject };
+  }
+
+  /**
+   * A new connection is up: the server behind it is a new session, so the handshake is redone (legacy: initialize
+   * with the version negotiated first, which must be granted again; modern: server/discover) before any request
+   * that waited goes out. A failed handshake closes the client.
+   */
+  async #onResumed(session: JsonRpcSession, identity: Identity): Promise<void> {
+    const negotiated = this.#negotiated;
+    if (!negotiated || session !== this.#session) return;
+    const timeout = this.#options.timeoutMs;
+    try {
+      if (negotiated.era === 'legacy') {
+        const version = negotiated.protocolVersion as LegacyVersion;
+        this.#negotiated = await legacyHandshake(session, version, true, identity, timeout);
+      } else {
+        const version = negotiated.protocolVersion as ModernVersion;
+        const probed = await probe(
+          session,
+          { identity, offered: [version], fallback: false, timeoutMs: timeout },
+          false,
+        );
+        if (probed.era === 'modern') this.#negotiated = probed.negotiated;
+        // The listen stream died with the old connection: open it again on the new one.
+        this.#notifications.close();
+        const listen = new ListenManager(
+          session,
+          () => this.#envelope(),
+          timeout,
+          (e) => this.#onError(e),
+        );
+        void this.#notifications
+          .useListen(listen, this.#negotiated?.serverCapabilities ?? {})
+          .catch((e: Error) => this.#onError(e));
+      }
+    } catch (err) {
+      if (err instanceof NmcpError && err.details.reconnecting === true) return; // lost again: the next resume redoes it
+      await session.close(err as Error).catch(() => {});
+      return;
+    }
+    const resuming = this.#resuming;
+    this.#resuming = undefined;
+    resuming?.resolve();
+  }
+
+  /** Waits for a reconnect and its handshake, within the request's timeout and signal. */
+  async #waitResumed(method: string, options: CallOptions): Promise<void> {
+    const resuming = this.#resuming as Resuming;
+    const ms = options.timeoutMs ?? this.#options.timeoutMs;
+    let timer: NodeJS.Timeout | undefined;
+    let onAbort: (() => void) | undefined;
+    try {
+      await Promise.race([
+        resuming.promise,
+        new Promise<never>((_, reject) => {
+          if (ms > 0) {
+            timer = setTimeout(
+              () =>
+                reject(
+                  new NmcpError(
+                    ErrorCode.CONNECTION_CLOSED,
+                    `${method}: the connection was lost and is still reconnecting after ${ms} ms`,
+                    { reconnecting: true },
+                  ),
+                ),
+              ms,
+            );
+          }
+          const signal = options.signal;
+          if (signal) {
+            onAbort = () => reject(signal.reason instanceof Error ? signal.reason : new Error(String(signal.reason)));
+            if (signal.aborted) onAbort();
+            else signal.addEventListener('abort', onAbort, { once: true });
+          }
+        }),
+      ]);
+    } finally {
+      if (timer) clearTimeout(timer);
+      if (onAbort) options.signal?.removeEventListener('abort', onAbort);
+    }
+  }
+
   #onClosed(reason: Error | undefined): void {
+    const resuming = this.#resuming;
+    this.#resuming = undefined;
+    resuming?.reject(
+      new NmcpError(
+        ErrorCode.CONNECTION_CLOSED,
+        `the connection is closed${reason ? `: ${reason.message}` : ''}`,
+        {},
+        reason ? { cause: reason } : undefined,
+      ),
+    );
     this.#notifications.close();
     try {
       this.onclose?.(reason);

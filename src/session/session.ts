@@ -115,6 +115,10 @@ export class JsonRpcSession {
   batchesAllowed = false;
   /** Called once when the session closes. */
   onclose: ((reason?: Error) => void) | undefined;
+  /** Called when a reconnecting transport lost its connection (pending requests have just failed with `reason`). */
+  oninterrupted: ((reason: Error) => void) | undefined;
+  /** Called when a reconnecting transport has a new connection (the peer is new: a client redoes its handshake). */
+  onresumed: (() => void) | undefined;
 
   readonly #options: Required<Pick<SessionOptions, 'requestTimeoutMs' | 'outboundTimeoutMs'>> & SessionOptions;
   readonly #inFlight = new Map<RequestId, InFlight>();
@@ -122,6 +126,8 @@ export class JsonRpcSession {
   #nextId = 0;
   #closed = false;
   #closeReason: Error | undefined;
+  /** Set while a reconnecting transport is between connections: why it was lost. */
+  #interruption: Error | undefined;
 
   constructor(transport: Transport, options: SessionOptions = {}) {
     this.transport = transport;
@@ -143,6 +149,11 @@ export class JsonRpcSession {
       message: (text) => this.#onText(text),
       frameError: (error) => this.#onFrameError(error),
       closed: (reason) => this.#onClosed(reason),
+      interrupted: (reason) => this.#onInterrupted(reason),
+      resumed: () => {
+        this.#interruption = undefined;
+        this.onresumed?.();
+      },
     });
   }
 
@@ -234,8 +245,20 @@ export class JsonRpcSession {
           ? `{"jsonrpc":"2.0","id":${id},"method":${JSON.stringify(method)}}`
           : `{"jsonrpc":"2.0","id":${id},"method":${JSON.stringify(method)},"params":${JSON.stringify(sendParams)}}`;
       if (!this.transport.send(text, related)) {
+        const lost = this.#interruption;
         settle(() =>
-          reject(new NmcpError(ErrorCode.CONNECTION_CLOSED, `${method}: the transport did not accept the request`)),
+          reject(
+            lost
+              ? new NmcpError(
+                  ErrorCode.CONNECTION_CLOSED,
+                  `${method}: ${lost.message}`,
+                  { reconnecting: true },
+                  {
+                    cause: lost,
+                  },
+                )
+              : new NmcpError(ErrorCode.CONNECTION_CLOSED, `${method}: the transport did not accept the request`),
+          ),
         );
       }
     });
@@ -493,6 +516,23 @@ export class JsonRpcSession {
     for (const [, p] of this.#pending) p.reject(this.#connectionClosed());
     this.#pending.clear();
     this.onclose?.(reason);
+  }
+
+  /**
+   * The connection under a reconnecting transport was lost: what was in flight on it is gone. Pending requests fail
+   * at once with CONNECTION_CLOSED (saying that the transport is reconnecting), handlers of the peer's requests are
+   * aborted (their responses would reach a new peer that never asked). The session stays open.
+   */
+  #onInterrupted(reason: Error): void {
+    if (this.#closed) return;
+    this.#interruption = reason;
+    const lost = () =>
+      new NmcpError(ErrorCode.CONNECTION_CLOSED, reason.message, { reconnecting: true }, { cause: reason });
+    for (const [, f] of this.#inFlight) abortInFlight(f, lost());
+    this.#inFlight.clear();
+    for (const [, p] of this.#pending) p.reject(lost());
+    this.#pending.clear();
+    this.oninterrupted?.(reason);
   }
 
   #connectionClosed(): NmcpError {

@@ -20,6 +20,14 @@ export interface TransportSink {
   frameError(error: NmcpError): void;
   /** The transport is closed; `reason` is set when it closed because of a failure. Called exactly once. */
   closed(reason?: Error): void;
+  /**
+   * Optional, for transports that reconnect (TCP with `reconnect`): the connection was lost and the transport is
+   * dialling again. Whatever was in flight is gone: the session fails its pending requests with `reason`. `send`
+   * returns false until `resumed`. If the transport gives up, `closed` follows.
+   */
+  interrupted?(reason: Error): void;
+  /** Optional: a new connection is up after `interrupted`; the peer is a fresh one (a client redoes its handshake). */
+  resumed?(): void;
 }
 
 export interface Transport {
