@@ -1,0 +1,131 @@
+/**
+ * mcpHttpPlugin: the Streamable HTTP endpoint as a fastify plugin, for a user's own app.
+ *
+ *   app.register(mcpHttpPlugin, { server: mcpServer, path: '/mcp' });
+ *
+ * Everything it sets up stays inside its encapsulated context (fastify's plugin scoping): its body parser (raw bytes
+ * up to maxMessageSize, for the envelope scan), its compression, its error handler (JSON-RPC error bodies) and its
+ * Host / Origin / auth hook apply to the MCP routes only, never to the user's other routes.
+ */
+
+import { constants as zlibConstants } from 'node:zlib';
+import fastifyCompress from '@fastify/compress';
+import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest, RawServerBase } from 'fastify';
+import { ErrorCode, NmcpError } from '../../../errors.js';
+import { RpcCode } from '../../../protocol/jsonrpc.js';
+import type { McpServer } from '../../../server/mcp-server.js';
+import type { ReplyLike } from './exchange.js';
+import { type HttpHandlerOptions, resolveHttpOptions } from './http-options.js';
+import { McpHttpHandler, type RequestLike, rpcErrorBody } from './mcp-http-handler.js';
+import { authenticate } from './security.js';
+
+export interface McpHttpPluginOptions extends HttpHandlerOptions {
+  /** The McpServer to serve (one McpServer serves every session). */
+  server: McpServer;
+}
+
+/** fastify's own register() options, which reach the plugin's options object too. */
+const FASTIFY_REGISTER_KEYS = ['prefix', 'logLevel', 'logSerializers'];
+
+// biome-ignore lint/suspicious/noExplicitAny: fastify's instance type differs by server kind (HTTP/1, HTTP/2, TLS); the routes use none of it
+export type AnyFastify = FastifyInstance<RawServerBase, any, any, any, any>;
+
+/** Mounts the endpoint on `app` (an encapsulated context) for `handler`. */
+export async function registerMcpRoutes(
+  app: AnyFastify,
+  handler: McpHttpHandler,
+  opts: HttpHandlerOptions,
+): Promise<void> {
+  const o = handler.options;
+  const principals = new WeakMap<object, unknown>();
+
+  app.removeAllContentTypeParsers();
+  // Bytes, not a parsed object: the envelope scan classifies them, the session parses once.
+  app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: o.maxMessageSize }, (_req, body, done) => {
+    done(null, body);
+  });
+  if (o.enableCompression) {
+    await app.register(fastifyCompress, {
+      global: true,
+      threshold: o.compressionThresholdBytes,
+      encodings: ['gzip', 'deflate', 'br'],
+      // Brotli's default quality (11) costs far more CPU than it saves on JSON-RPC bodies.
+      brotliOptions: { params: { [zlibConstants.BROTLI_PARAM_QUALITY]: 4 } },
+    });
+  }
+  app.setErrorHandler((err: Error & { statusCode?: number }, _req: FastifyRequest, reply: FastifyReply) => {
+    const status = err.statusCode ?? 500;
+    const [code, message] =
+      status === 413
+        ? [RpcCode.INVALID_REQUEST, `Request body exceeds maxMessageSize (${o.maxMessageSize} bytes)`]
+        : status === 415
+          ? [-32000, 'Unsupported Media Type: Content-Type must be application/json']
+          : status < 500
+            ? [RpcCode.INVALID_REQUEST, `Bad Request: ${err.message}`]
+            : [RpcCode.INTERNAL_ERROR, `Internal error: ${err.message}`];
+    if (status >= 500) app.log.error(err);
+    void reply
+      .code(status)
+      .header('content-type', 'application/json')
+      .send(rpcErrorBody(null, code, message));
+  });
+
+  app.addHook('onRequest', async (req: FastifyRequest, reply: FastifyReply) => {
+    const forbidden = handler.rebindingProblem(req as unknown as RequestLike);
+    if (forbidden !== undefined) {
+      return reply
+        .code(403)
+        .header('content-type', 'application/json')
+        .send(rpcErrorBody(null, -32000, forbidden));
+    }
+    if (opts.auth !== undefined) {
+      const outcome = await authenticate(
+        opts.auth,
+        { method: req.method, url: req.url, headers: req.headers },
+        o.resourceMetadataUrl,
+      );
+      if (!outcome.ok) {
+        return reply
+          .code(outcome.status)
+          .header('www-authenticate', outcome.wwwAuthenticate)
+          .header('content-type', 'application/json')
+          .send(
+            rpcErrorBody(null, -32000, `${outcome.status === 401 ? 'Unauthorized' : 'Forbidden'}: ${outcome.message}`),
+          );
+      }
+      principals.set(req, outcome.principal);
+    }
+    return undefined;
+  });
+
+  app.post(o.path, (req: FastifyRequest, reply: FastifyReply) =>
+    handler.post(
+      req as unknown as RequestLike,
+      reply as unknown as ReplyLike,
+      req.body as Buffer | undefined,
+      principals.get(req),
+    ),
+  );
+  app.get(o.path, (req: FastifyRequest, reply: FastifyReply) =>
+    handler.get(req as unknown as RequestLike, reply as unknown as ReplyLike),
+  );
+  app.delete(o.path, (req: FastifyRequest, reply: FastifyReply) =>
+    handler.delete(req as unknown as RequestLike, reply as unknown as ReplyLike),
+  );
+  app.addHook('onClose', async () => {
+    await handler.close();
+  });
+}
+
+/** The fastify plugin (encapsulated: register it with the options above). */
+export const mcpHttpPlugin: FastifyPluginAsync<McpHttpPluginOptions, RawServerBase> = async (app, options) => {
+  const { server, ...rest } = options;
+  if (server === undefined || typeof (server as { connect?: unknown }).connect !== 'function') {
+    throw new NmcpError(ErrorCode.INVALID_OPTION, 'mcpHttpPlugin.server must be an McpServer', {
+      key: 'mcpHttpPlugin.server',
+    });
+  }
+  const resolved = resolveHttpOptions('mcpHttpPlugin', rest, FASTIFY_REGISTER_KEYS);
+  const handler = new McpHttpHandler(server, resolved, (err) => app.log.warn({ err }, err.message));
+  await registerMcpRoutes(app as AnyFastify, handler, rest);
+};
