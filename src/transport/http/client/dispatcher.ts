@@ -1,0 +1,26 @@
+import { Pool } from 'undici';
+import type { ResolvedHttpClientOptions } from './options.js';
+
+/**
+ * The transport's one undici Pool for the server's origin. Body timeouts are off at the pool: the transport times a
+ * JSON body itself and leaves an SSE stream alone, which a pool-wide bodyTimeout would cut after `timeoutMs` of
+ * silence (a GET stream may carry nothing for minutes).
+ */
+export function createPool(options: ResolvedHttpClientOptions): Pool {
+  const h2 = options.httpVersion === '2';
+  // useH2c is implemented by undici 7's Client but missing from its type declarations.
+  const poolOptions: Pool.Options & { useH2c?: boolean } = {
+    connections: options.maxConnections === 0 ? null : options.maxConnections,
+    // Why HTTP/1.1 stays at 1 whatever maxPipelineSize says: see StreamableHttpClientOptions.maxPipelineSize.
+    pipelining: h2 ? options.maxPipelineSize : 1,
+    allowH2: h2,
+    // An http: URL with HTTP/2 means h2c with prior knowledge (there is no ALPN without TLS).
+    ...(h2 && options.url.protocol === 'http:' ? { useH2c: true } : {}),
+    connectTimeout: options.connectTimeoutMs,
+    headersTimeout: options.timeoutMs,
+    bodyTimeout: 0,
+    keepAliveTimeout: options.idleTimeoutMs,
+    keepAliveMaxTimeout: options.idleTimeoutMs,
+  };
+  return new Pool(options.url.origin, poolOptions);
+}

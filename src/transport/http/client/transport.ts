@@ -1,0 +1,536 @@
+import { setMaxListeners } from 'node:events';
+import { STATUS_CODES } from 'node:http';
+import type { Dispatcher, Pool } from 'undici';
+import { ErrorCode, NmcpError } from '../../../errors.js';
+import type { RequestId } from '../../../protocol/jsonrpc.js';
+import type { Transport, TransportSink } from '../../types.js';
+import { createPool } from './dispatcher.js';
+import { statusError, synthesizedError } from './http-error.js';
+import { negotiatedVersion, responseIds } from './inbound.js';
+import { Inbox } from './inbox.js';
+import {
+  type ResolvedHttpClientOptions,
+  resolveHttpClientOptions,
+  type StreamableHttpClientTransportOptions,
+} from './options.js';
+import { encodeHeaderValue, inspectOutbound, type Outbound } from './outbound.js';
+import { type EventSourceMessage, readSse } from './sse.js';
+
+type Body = Dispatcher.ResponseData['body'];
+type Headers = Record<string, string>;
+
+/** One SSE stream as the transport follows it, across the GET reconnects that resume it. */
+interface Stream {
+  /** 'post': a request's response stream; 'get': the standalone server→client stream (legacy era). */
+  readonly kind: 'post' | 'get';
+  /** Requests whose response has not arrived on it yet. */
+  readonly pending: Set<RequestId>;
+  /** MCP-Protocol-Version of the message that opened it (sent again on a resuming GET). */
+  readonly protocolVersion: string | undefined;
+  lastEventId: string | undefined;
+  /** The server's `retry:` field, ms. */
+  retryMs: number | undefined;
+  /** Consecutive reconnects that brought nothing new. */
+  attempts: number;
+  /** Whether the current connection of this stream delivered something new (an event id or data). */
+  progressed: boolean;
+  /** The body being read, while connected. */
+  body: Body | undefined;
+  /** Closed on purpose (the request was cancelled): not resumed. */
+  cancelled: boolean;
+}
+
+const JSON_TYPE = 'application/json';
+const SSE_TYPE = 'text/event-stream';
+/** Network failures that mean the server cannot be reached at all (fatal when nothing was ever answered). */
+const UNREACHABLE = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_SOCKET',
+  'ECONNRESET',
+  'EPROTO',
+  'ERR_SSL_WRONG_VERSION_NUMBER',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'CERT_HAS_EXPIRED',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+]);
+
+/**
+ * The client side of MCP's Streamable HTTP transport, both eras (docs/http-client.md, docs/mcp-eras.md §3.11), on one
+ * undici Pool per transport:
+ *
+ * - every outgoing message is a POST; a JSON response is delivered as is, an SSE response's `message` events in order,
+ *   a 202 is nothing;
+ * - legacy era: captures `Mcp-Session-Id` from the initialize response and the negotiated version from its result, and
+ *   sends both on every later request; opens the standalone GET stream after `notifications/initialized`; a 404 to a
+ *   request that carried the session id closes the transport (NMCP_ERR_HTTP_SESSION_EXPIRED); close() sends DELETE;
+ * - modern era (a message whose `_meta` claims a protocol version): stateless; the POST carries
+ *   `MCP-Protocol-Version`, `Mcp-Method` and, for tools/call, prompts/get and resources/read, `Mcp-Name`;
+ * - an SSE stream that drops before its response arrived is resumed with GET + `Last-Event-ID` (the server's `retry:`
+ *   delay, else backoff; `reconnectAttempts` consecutive failures at most), and so is the standalone GET stream;
+ * - an HTTP failure of a request becomes a JSON-RPC error response for it (the server's, if its body is one), so the
+ *   caller's request fails instead of waiting for its timeout.
+ */
+export class StreamableHttpClientTransport implements Transport {
+  readonly kind = 'http';
+  readonly #options: ResolvedHttpClientOptions;
+  readonly #path: string;
+  /** Aborts every request and stream when the transport closes. */
+  readonly #abort = new AbortController();
+  readonly #timers = new Set<NodeJS.Timeout>();
+  /** Response streams of requests, by request id (closed when the request is cancelled). */
+  readonly #streams = new Map<RequestId, Stream>();
+  #pool: Pool | undefined;
+  #sink: TransportSink | undefined;
+  #inbox: Inbox | undefined;
+  #closing: Promise<void> | undefined;
+  #sessionId: string | undefined;
+  #protocolVersion: string | undefined;
+  #initializeId: RequestId | undefined;
+  #standalone: Stream | undefined;
+  /** Whether the server ever answered: before that, an unreachable server is fatal. */
+  #answered = false;
+
+  constructor(url: string | URL, options?: StreamableHttpClientTransportOptions) {
+    this.#options = resolveHttpClientOptions(url, options);
+    this.#path = `${this.#options.url.pathname}${this.#options.url.search}`;
+    // One listener per request in flight; more than Node's default of 10 is normal here, not a leak.
+    setMaxListeners(0, this.#abort.signal);
+  }
+
+  /** The validated options (defaults filled in). */
+  get options(): Readonly<ResolvedHttpClientOptions> {
+    return this.#options;
+  }
+
+  /** The legacy-era session id the server assigned at initialize, if any. */
+  get sessionId(): string | undefined {
+    return this.#sessionId;
+  }
+
+  /** The legacy-era protocol version learnt from the initialize result (sent as MCP-Protocol-Version). */
+  get protocolVersion(): string | undefined {
+    return this.#protocolVersion;
+  }
+
+  async start(sink: TransportSink): Promise<void> {
+    if (this.#sink)
+      throw new NmcpError(ErrorCode.INVALID_STATE, 'StreamableHttpClientTransport.start() was called twice');
+    if (this.#closing) throw new NmcpError(ErrorCode.CONNECTION_CLOSED, 'the transport is closed');
+    this.#sink = sink;
+    this.#inbox = new Inbox(sink);
+    this.#pool = createPool(this.#options);
+  }
+
+  send(message: string): boolean {
+    if (!this.#pool || this.#closing) return false;
+    const out = inspectOutbound(message);
+    if (out.method === 'initialize' && out.requestIds.length === 1) this.#initializeId = out.requestIds[0];
+    if (out.cancels !== undefined) this.#cancelStream(out.cancels);
+    void this.#post(message, out);
+    return true;
+  }
+
+  close(reason?: Error): Promise<void> {
+    return this.#shutdown(reason, true);
+  }
+
+  // ---- POST
+
+  async #post(message: string, out: Outbound): Promise<void> {
+    const pool = this.#pool as Pool;
+    const headers = this.#headers(out.modern?.version);
+    headers.accept = `${JSON_TYPE}, ${SSE_TYPE}`;
+    headers['content-type'] = JSON_TYPE;
+    if (out.modern && out.method !== undefined) {
+      headers['mcp-method'] = out.method;
+      if (out.modern.name !== undefined) headers['mcp-name'] = encodeHeaderValue(out.modern.name);
+    }
+    const sentSession = headers['mcp-session-id'];
+    let res: Dispatcher.ResponseData;
+    try {
+      res = await pool.request({
+        path: this.#path,
+        method: 'POST',
+        headers,
+        body: message,
+        signal: this.#abort.signal,
+        // HTTP/2 multiplexes: undici keeps a non-idempotent request off a connection with others in flight, which
+        // would serialize every POST of a connection (and queue one behind a long SSE response).
+        idempotent: this.#options.httpVersion === '2',
+      });
+    } catch (err) {
+      this.#networkFailure(err, out.requestIds);
+      return;
+    }
+    this.#answered = true;
+    if (this.#closing) {
+      res.body.destroy();
+      return;
+    }
+    const { statusCode } = res;
+    if (statusCode === 404 && sentSession !== undefined) {
+      res.body.destroy();
+      this.#sessionExpired(`POST ${out.method ?? 'message'}`);
+      return;
+    }
+    if (statusCode < 200 || statusCode >= 300) {
+      await this.#httpError(res, out.requestIds);
+      return;
+    }
+    if (out.method === 'initialize' && !out.modern) {
+      const sid = header(res.headers, 'mcp-session-id');
+      if (sid !== undefined) this.#sessionId = sid;
+    }
+    const type = mediaType(res.headers);
+    if (statusCode === 202 || statusCode === 204 || out.requestIds.length === 0) {
+      await res.body.dump().catch(() => {});
+      if (out.method === 'notifications/initialized' && !out.modern) this.#openStandalone();
+      return;
+    }
+    if (type === SSE_TYPE) {
+      const stream: Stream = {
+        kind: 'post',
+        pending: new Set(out.requestIds),
+        protocolVersion: headers['mcp-protocol-version'],
+        lastEventId: undefined,
+        retryMs: undefined,
+        attempts: 0,
+        progressed: false,
+        body: undefined,
+        cancelled: false,
+      };
+      for (const id of out.requestIds) this.#streams.set(id, stream);
+      await this.#follow(stream, res.body);
+      return;
+    }
+    if (type === JSON_TYPE) {
+      let text: string;
+      try {
+        text = await this.#readJson(res.body);
+      } catch (err) {
+        this.#failRequests(out.requestIds, `reading the response failed: ${(err as Error).message}`, {
+          code: (err as NmcpError).code,
+        });
+        return;
+      }
+      this.#deliver(text, undefined);
+      return;
+    }
+    await res.body.dump().catch(() => {});
+    this.#failRequests(out.requestIds, `unexpected response Content-Type ${JSON.stringify(type ?? null)}`, {
+      httpStatus: statusCode,
+    });
+  }
+
+  /** Headers every request carries: the custom ones, and the session and version of the legacy era. */
+  #headers(modernVersion: string | undefined): Headers {
+    const headers: Headers = { ...this.#options.headers };
+    if (modernVersion !== undefined) {
+      headers['mcp-protocol-version'] = modernVersion;
+      return headers;
+    }
+    if (this.#sessionId !== undefined) headers['mcp-session-id'] = this.#sessionId;
+    if (this.#protocolVersion !== undefined) headers['mcp-protocol-version'] = this.#protocolVersion;
+    return headers;
+  }
+
+  /** A JSON body, read to its end within timeoutMs and maxMessageSize. */
+  async #readJson(body: Body): Promise<string> {
+    const { timeoutMs, maxMessageSize } = this.#options;
+    const timer =
+      timeoutMs > 0
+        ? setTimeout(() => {
+            body.destroy(
+              new NmcpError(ErrorCode.READ_TIMEOUT, `the response body did not arrive within ${timeoutMs} ms`, {
+                timeoutMs,
+              }),
+            );
+          }, timeoutMs)
+        : undefined;
+    try {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      for await (const chunk of body as AsyncIterable<Buffer>) {
+        size += chunk.length;
+        if (size > maxMessageSize) {
+          body.destroy();
+          throw new NmcpError(
+            ErrorCode.FRAME_TOO_LARGE,
+            `the response body exceeds maxMessageSize (${maxMessageSize} B)`,
+            {
+              maxMessageSize,
+              fatal: false,
+            },
+          );
+        }
+        chunks.push(chunk);
+      }
+      return Buffer.concat(chunks, size).toString('utf8');
+    } finally {
+      if (timer) clearTimeout(timer);
+    }
+  }
+
+  /** A status outside 2xx: each request gets the server's JSON-RPC error, or one carrying the status and body. */
+  async #httpError(res: Dispatcher.ResponseData, requestIds: readonly RequestId[]): Promise<void> {
+    let body = '';
+    try {
+      body = await this.#readJson(res.body);
+    } catch {
+      // The status alone still fails the request clearly.
+    }
+    for (const id of requestIds) this.#push(statusError(id, res.statusCode, statusText(res.statusCode), body));
+  }
+
+  #networkFailure(err: unknown, requestIds: readonly RequestId[]): void {
+    if (this.#closing) return;
+    const e = err instanceof Error ? err : new Error(String(err));
+    const code = (e as { code?: unknown }).code;
+    if (!this.#answered && typeof code === 'string' && UNREACHABLE.has(code)) {
+      // Nothing was ever answered and the server cannot be reached: every later request would fail the same way.
+      void this.#shutdown(
+        new NmcpError(
+          code === 'UND_ERR_CONNECT_TIMEOUT' ? ErrorCode.CONNECT_TIMEOUT : ErrorCode.CONNECT_FAILED,
+          `could not reach ${this.#options.url.href}: ${e.message}`,
+          { url: this.#options.url.href, code },
+          { cause: e },
+        ),
+        false,
+      );
+      return;
+    }
+    this.#failRequests(requestIds, `the HTTP request failed: ${e.message}`, { code });
+  }
+
+  #failRequests(requestIds: readonly RequestId[], message: string, data: Record<string, unknown>): void {
+    for (const id of requestIds) this.#push(synthesizedError(id, message, data));
+  }
+
+  #sessionExpired(what: string): void {
+    void this.#shutdown(
+      new NmcpError(
+        ErrorCode.HTTP_SESSION_EXPIRED,
+        `the server no longer knows session ${this.#sessionId} (HTTP 404 to ${what}): the session expired or was ended; connect again`,
+        { sessionId: this.#sessionId, url: this.#options.url.href },
+      ),
+      false,
+    );
+  }
+
+  // ---- SSE streams
+
+  /** Reads a stream's body; when it drops before its responses arrived, resumes it (or fails them). */
+  async #follow(stream: Stream, body: Body): Promise<void> {
+    stream.body = body;
+    stream.progressed = false;
+    let failure: Error | undefined;
+    try {
+      await readSse(body as AsyncIterable<Buffer>, this.#options.maxMessageSize, {
+        event: (event) => this.#onEvent(stream, event),
+        retry: (ms) => {
+          stream.retryMs = ms;
+        },
+      });
+    } catch (err) {
+      failure = err instanceof Error ? err : new Error(String(err));
+    }
+    stream.body = undefined;
+    if (this.#closing || stream.cancelled) return this.#forget(stream);
+    if (stream.kind === 'post' && stream.pending.size === 0) return this.#forget(stream);
+    if (failure instanceof NmcpError && failure.code === ErrorCode.FRAME_TOO_LARGE) {
+      // A resumed stream would replay the same event.
+      return this.#giveUp(stream, failure.message);
+    }
+    if (stream.progressed) stream.attempts = 0;
+    const why = failure ? `the SSE stream failed (${failure.message})` : 'the server ended the SSE stream';
+    if (stream.kind === 'post' && stream.lastEventId === undefined) {
+      return this.#giveUp(stream, `${why} before the response, without an event id to resume from`);
+    }
+    this.#reconnect(stream, why);
+  }
+
+  #onEvent(stream: Stream, event: EventSourceMessage): void {
+    if (event.id !== undefined && event.id !== stream.lastEventId) {
+      stream.lastEventId = event.id;
+      stream.progressed = true;
+    }
+    if (!event.data || (event.event !== undefined && event.event !== 'message')) return;
+    stream.progressed = true;
+    this.#deliver(event.data, stream);
+  }
+
+  /** Delivers one inbound message, noting the responses it carries (the initialize result, a stream's pending ids). */
+  #deliver(text: string, stream: Stream | undefined): void {
+    const watching = this.#initializeId !== undefined || (stream !== undefined && stream.pending.size > 0);
+    if (watching) {
+      for (const { id, result } of responseIds(text)) {
+        if (stream?.pending.delete(id)) this.#streams.delete(id);
+        if (id === this.#initializeId) {
+          this.#initializeId = undefined;
+          // Set before the sink sees the result, so that notifications/initialized already carries it.
+          const version = negotiatedVersion(result);
+          if (version !== undefined) this.#protocolVersion = version;
+        }
+      }
+    }
+    this.#push(text);
+  }
+
+  #push(text: string): void {
+    if (!this.#closing) this.#inbox?.push(text);
+  }
+
+  #reconnect(stream: Stream, why: string): void {
+    const { reconnectAttempts, reconnectDelayMs, reconnectMaxDelayMs } = this.#options;
+    if (stream.attempts >= reconnectAttempts) {
+      this.#giveUp(stream, `${why}, and ${reconnectAttempts} reconnect attempt(s) brought nothing`);
+      return;
+    }
+    const delay = Math.min(
+      stream.retryMs ?? Math.round(reconnectDelayMs * 1.5 ** stream.attempts),
+      reconnectMaxDelayMs,
+    );
+    stream.attempts++;
+    const timer = setTimeout(() => {
+      this.#timers.delete(timer);
+      void this.#get(stream, why);
+    }, delay);
+    this.#timers.add(timer);
+  }
+
+  /** GET on the endpoint: the standalone stream, or the resumption of a dropped one (with Last-Event-ID). */
+  async #get(stream: Stream, why: string): Promise<void> {
+    if (this.#closing || stream.cancelled) return this.#forget(stream);
+    const headers = this.#headers(undefined);
+    if (stream.protocolVersion !== undefined) headers['mcp-protocol-version'] = stream.protocolVersion;
+    headers.accept = SSE_TYPE;
+    if (stream.lastEventId !== undefined) headers['last-event-id'] = stream.lastEventId;
+    const sentSession = headers['mcp-session-id'];
+    let res: Dispatcher.ResponseData;
+    try {
+      res = await (this.#pool as Pool).request({
+        path: this.#path,
+        method: 'GET',
+        headers,
+        signal: this.#abort.signal,
+      });
+    } catch (err) {
+      if (this.#closing) return;
+      return this.#reconnect(stream, `${why}; reconnecting failed (${(err as Error).message})`);
+    }
+    this.#answered = true;
+    if (this.#closing || stream.cancelled) {
+      res.body.destroy();
+      return this.#forget(stream);
+    }
+    const { statusCode } = res;
+    if (statusCode === 200 && mediaType(res.headers) === SSE_TYPE) return this.#follow(stream, res.body);
+    await res.body.dump().catch(() => {});
+    if (statusCode === 404 && sentSession !== undefined) return this.#sessionExpired('GET');
+    if (statusCode === 405) {
+      // The server offers no GET stream: the standalone stream is optional; a dropped response stream is lost.
+      return this.#giveUp(stream, `${why}, and the server does not allow GET to resume it (HTTP 405)`);
+    }
+    this.#reconnect(stream, `${why}; reconnecting got HTTP ${statusCode}`);
+  }
+
+  /** After notifications/initialized: the standalone GET stream for server→client messages (legacy era). */
+  #openStandalone(): void {
+    if (this.#standalone || this.#closing) return;
+    const stream: Stream = {
+      kind: 'get',
+      pending: new Set(),
+      protocolVersion: undefined,
+      lastEventId: undefined,
+      retryMs: undefined,
+      attempts: 0,
+      progressed: false,
+      body: undefined,
+      cancelled: false,
+    };
+    this.#standalone = stream;
+    void this.#get(stream, 'opening the GET stream');
+  }
+
+  /** The stream is abandoned: its requests still waiting get an error response. */
+  #giveUp(stream: Stream, why: string): void {
+    this.#failRequests([...stream.pending], why, { lastEventId: stream.lastEventId ?? null });
+    stream.pending.clear();
+    this.#forget(stream);
+  }
+
+  #forget(stream: Stream): void {
+    for (const id of stream.pending) this.#streams.delete(id);
+    if (this.#standalone === stream) this.#standalone = undefined;
+  }
+
+  /** A cancelled request's response stream is closed: the server aborts the handler, and the connection is freed. */
+  #cancelStream(id: RequestId): void {
+    const stream = this.#streams.get(id);
+    if (!stream) return;
+    stream.pending.delete(id);
+    this.#streams.delete(id);
+    if (stream.pending.size > 0) return;
+    stream.cancelled = true;
+    stream.body?.destroy();
+  }
+
+  // ---- close
+
+  #shutdown(reason: Error | undefined, endSession: boolean): Promise<void> {
+    this.#closing ??= (async () => {
+      this.#inbox?.close();
+      for (const timer of this.#timers) clearTimeout(timer);
+      this.#timers.clear();
+      this.#abort.abort(reason ?? new Error('the transport was closed'));
+      const pool = this.#pool;
+      if (pool) {
+        if (endSession && this.#sessionId !== undefined) await this.#deleteSession(pool);
+        await pool.destroy().catch(() => {});
+      }
+      this.#sink?.closed(reason);
+    })();
+    return this.#closing;
+  }
+
+  /** DELETE ends the legacy session on the server; a 405 (the server does not allow it) or any failure is ignored. */
+  async #deleteSession(pool: Pool): Promise<void> {
+    const headers = this.#headers(undefined);
+    const timeoutMs = this.#options.timeoutMs || 30_000;
+    try {
+      const res = await pool.request({
+        path: this.#path,
+        method: 'DELETE',
+        headers,
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+      await res.body.dump().catch(() => {});
+    } catch {
+      // Closing goes on: the server expires the session by itself.
+    }
+  }
+}
+
+function header(headers: Dispatcher.ResponseData['headers'], name: string): string | undefined {
+  const v = headers[name];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+/** The media type of the response, lower-cased, without parameters. */
+function mediaType(headers: Dispatcher.ResponseData['headers']): string | undefined {
+  const v = header(headers, 'content-type');
+  if (v === undefined) return undefined;
+  const semi = v.indexOf(';');
+  return (semi === -1 ? v : v.slice(0, semi)).trim().toLowerCase();
+}
+
+function statusText(status: number): string {
+  return STATUS_CODES[status] ?? '';
+}
