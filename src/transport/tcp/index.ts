@@ -8,6 +8,8 @@ export {
   DEFAULT_TCP_CONNECTION_OPTIONS,
   DEFAULT_TCP_SERVER_OPTIONS,
 } from './options.js';
+export type { McpClientPoolOptions, McpClientPoolStats, McpClientPoolTuning } from './pool.js';
+export { McpClientPool } from './pool.js';
 export type { ReconnectOptions } from './reconnect.js';
 export { backoffDelay, DEFAULT_RECONNECT_OPTIONS } from './reconnect.js';
 export type {
