@@ -8,6 +8,7 @@
 /** What SSE needs of http.ServerResponse and http2.Http2ServerResponse (both have it). */
 export interface RawResponse {
   writeHead(status: number, headers: Record<string, string>): unknown;
+  flushHeaders(): void;
   write(chunk: string): boolean;
   end(chunk?: string): unknown;
   destroy(error?: Error): unknown;
@@ -34,6 +35,8 @@ export class SseStream {
       'x-accel-buffering': 'no',
       ...headers,
     });
+    // HTTP/1.1 holds the head back until the first body write: send it now, so that the client sees the stream open.
+    res.flushHeaders();
     this.lastWrite = Date.now();
   }
 
