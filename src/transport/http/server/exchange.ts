@@ -127,6 +127,19 @@ export class Exchange {
     this.#finish();
   }
 
+  /**
+   * The client cancelled the request (notifications/cancelled): no reply will come. An SSE answer ends; a pending one
+   * is answered with an empty SSE stream (or 204 for a JSON-only client), so that the POST does not hang.
+   */
+  cancel(): void {
+    if (this.#state === 'finished') return;
+    if (this.#state === 'pending' && !this.#gone && !this.#reply.sent) {
+      if (this.#accepts.sse) this.#openSse();
+      else this.#reply.code(204).send();
+    }
+    this.#finish();
+  }
+
   #json(text: string): void {
     this.#state = 'json';
     if (!this.#gone) {

@@ -353,6 +353,10 @@ export class McpHttpHandler {
       case Kind.RESPONSE:
       case Kind.ERROR:
         transport.dispatch(text, undefined);
+        if (env.method === 'notifications/cancelled') {
+          const params = (JSON.parse(text) as JsonObject).params;
+          if (isObject(params) && isRequestId(params.requestId)) transport.cancelled(params.requestId);
+        }
         reply.code(202).send();
         return reply;
       case Kind.BATCH:

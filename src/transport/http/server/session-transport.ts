@@ -96,6 +96,17 @@ export class SessionTransport implements Transport, ExchangeHost {
     }
   }
 
+  /**
+   * After a notifications/cancelled for `id` was dispatched: if the request is still waiting, the session will never
+   * reply to it (a cancelled request gets no response), so its POST is ended now. A batch still gets its array.
+   */
+  cancelled(id: RequestId): void {
+    const exchange = this.#byRequest.get(id);
+    if (exchange === undefined || exchange.ids.length !== 1) return;
+    this.#byRequest.delete(id);
+    exchange.cancel();
+  }
+
   /** The unfinished POST whose stream is `streamId`. */
   openExchange(streamId: string): Exchange | undefined {
     return this.#open.get(streamId);
