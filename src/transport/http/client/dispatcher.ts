@@ -1,4 +1,4 @@
-import { Pool } from 'undici';
+import { buildConnector, Pool } from 'undici';
 import type { ResolvedHttpClientOptions } from './options.js';
 
 /**
@@ -8,19 +8,22 @@ import type { ResolvedHttpClientOptions } from './options.js';
  */
 export function createPool(options: ResolvedHttpClientOptions): Pool {
   const h2 = options.httpVersion === '2';
-  // useH2c is implemented by undici 7's Client but missing from its type declarations.
-  const poolOptions: Pool.Options & { useH2c?: boolean } = {
+  // The connector is built here because Pool builds its own without `useH2c`: an http: URL with HTTP/2 means h2c with
+  // prior knowledge (there is no ALPN without TLS). useH2c is implemented by undici 7 but not in its type declarations.
+  const connectorOptions: buildConnector.BuildOptions & { useH2c?: boolean } = {
+    allowH2: h2,
+    timeout: options.connectTimeoutMs,
+    ...(h2 && options.url.protocol === 'http:' ? { useH2c: true } : {}),
+  };
+  return new Pool(options.url.origin, {
+    connect: buildConnector(connectorOptions),
+    allowH2: h2,
     connections: options.maxConnections === 0 ? null : options.maxConnections,
     // Why HTTP/1.1 stays at 1 whatever maxPipelineSize says: see StreamableHttpClientOptions.maxPipelineSize.
     pipelining: h2 ? options.maxPipelineSize : 1,
-    allowH2: h2,
-    // An http: URL with HTTP/2 means h2c with prior knowledge (there is no ALPN without TLS).
-    ...(h2 && options.url.protocol === 'http:' ? { useH2c: true } : {}),
-    connectTimeout: options.connectTimeoutMs,
     headersTimeout: options.timeoutMs,
     bodyTimeout: 0,
     keepAliveTimeout: options.idleTimeoutMs,
     keepAliveMaxTimeout: options.idleTimeoutMs,
-  };
-  return new Pool(options.url.origin, poolOptions);
+  });
 }
