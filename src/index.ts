@@ -32,8 +32,8 @@ export type { BatchWriterInit, BatchWriterStats, WriteSink } from './framing/bat
 export { BatchWriter } from './framing/batch-writer.js';
 export type { DecodedRecord, EnvelopeId, FrameDecoderOptions } from './framing/frame-decoder.js';
 export { decodeRecords, FrameDecoder } from './framing/frame-decoder.js';
-export type { CoreBinding, KindCode, StatusCode } from './native/binding-types.js';
-export { Framing, Kind, Status, ValueType } from './native/binding-types.js';
+export type { CoreBinding, KindCode, SocketOptionValues, StatusCode } from './native/binding-types.js';
+export { Framing, Kind, SocketOptionBit, Status, ValueType } from './native/binding-types.js';
 export type { CoreInfo, CoreKind } from './native/index.js';
 export { activeCore } from './native/index.js';
 // Protocol primitives, the session layer and the transports.
@@ -109,4 +109,35 @@ export type { StdioServerTransportOptions } from './transport/stdio.js';
 export { StdioServerTransport } from './transport/stdio.js';
 export type { StreamTransportOptions } from './transport/stream-transport.js';
 export { DEFAULT_STREAM_TRANSPORT_OPTIONS, StreamTransport } from './transport/stream-transport.js';
+// TCP, Unix-socket and TLS transports (src/transport/tcp) and the client pool.
+export type {
+  ConnectableServer,
+  McpClientPoolOptions,
+  McpClientPoolStats,
+  McpClientPoolTuning,
+  McpTcpServerOptions,
+  ReconnectOptions,
+  SocketOptionName,
+  SocketOptionsReport,
+  TcpClientOptions,
+  TcpClientStats,
+  TcpClientTransportOptions,
+  TcpConnectionOptions,
+  TcpDialTarget,
+  TcpListenAddress,
+  TcpListenTarget,
+  TcpServerOptions,
+  TcpServerStats,
+} from './transport/tcp/index.js';
+export {
+  CONNECTION_LIMIT_RPC_CODE,
+  DEFAULT_RECONNECT_OPTIONS,
+  DEFAULT_TCP_CLIENT_OPTIONS,
+  DEFAULT_TCP_CONNECTION_OPTIONS,
+  DEFAULT_TCP_SERVER_OPTIONS,
+  McpClientPool,
+  McpTcpServer,
+  TcpClientTransport,
+  TcpTransport,
+} from './transport/tcp/index.js';
 export type { Transport, TransportSink } from './transport/types.js';
