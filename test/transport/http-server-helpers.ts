@@ -17,9 +17,7 @@ export const ENV = {
   'io.modelcontextprotocol/clientInfo': { name: 'raw', version: '0' },
 };
 
-export async function startEverything(
-  options: HttpServerOptions = {},
-): Promise<{
+export async function startEverything(options: HttpServerOptions = {}): Promise<{
   http: McpHttpServer;
   url: string;
   server: ReturnType<typeof createEverythingServer>;
