@@ -104,6 +104,13 @@ export type {
 export { JsonRpcSession } from './session/session.js';
 export type { StdioClientTransportOptions } from './transport/child-process.js';
 export { StdioClientTransport } from './transport/child-process.js';
+// Streamable HTTP client (src/transport/http/client), both eras, on undici.
+export type {
+  ResolvedHttpClientOptions,
+  StreamableHttpClientOptions,
+  StreamableHttpClientTransportOptions,
+} from './transport/http/client/index.js';
+export { DEFAULT_HTTP_CLIENT_OPTIONS, StreamableHttpClientTransport } from './transport/http/client/index.js';
 export { MemoryTransport } from './transport/memory.js';
 export type { StdioServerTransportOptions } from './transport/stdio.js';
 export { StdioServerTransport } from './transport/stdio.js';
