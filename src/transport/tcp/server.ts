@@ -1,6 +1,7 @@
 import { once } from 'node:events';
 import { createServer as createNetServer, type Server as NetServer, type Socket } from 'node:net';
 import { createServer as createTlsServer, type TlsOptions } from 'node:tls';
+import { ErrorCode, NmcpError } from '../../errors.js';
 import type { Transport } from '../types.js';
 import { TcpTransport } from './connection.js';
 import {
@@ -102,7 +103,13 @@ export class McpTcpServer {
 
   /** Starts listening; resolves with the bound address (the real port when `port` is 0 or absent). */
   async listen(target: TcpListenTarget = {}): Promise<TcpListenAddress> {
-    if (this.#listener) throw invalidOption('McpTcpServer', 'listen', target, 'was already called');
+    if (this.#listener) {
+      throw new NmcpError(
+        ErrorCode.INVALID_STATE,
+        'McpTcpServer.listen() was already called: one listener per server',
+        {},
+      );
+    }
     const isUnix = 'path' in target;
     const listener = this.#tls
       ? createTlsServer(this.#tls, (socket) => this.#accept(socket, isUnix))
@@ -131,7 +138,7 @@ export class McpTcpServer {
     return this.#address;
   }
 
-  /** Stops listening and closes every connection; resolves when the listener is closed. Idempotent. */
+  /** Stops listening and closes every connection (the McpServer itself stays open: it may serve other transports); resolves when the listener is closed. Idempotent. */
   async close(): Promise<void> {
     this.#closing = true;
     const listener = this.#listener;

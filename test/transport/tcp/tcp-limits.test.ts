@@ -71,6 +71,37 @@ describe('TCP limits', () => {
     }
   });
 
+  it('maxConnections with ndjson framing: the refusal is one JSON line', async () => {
+    const { tcp, address } = await listenTcp({ maxConnections: 1, framing: 'ndjson' });
+    const { port } = address as { port: number };
+    const a = await connectClient({ port, framing: 'ndjson' });
+    try {
+      const raw = connect({ port, host: '127.0.0.1' });
+      let received = '';
+      raw.on('data', (c: Buffer) => {
+        received += c.toString();
+      });
+      await once(raw, 'close');
+      expect(received.endsWith('\n')).toBe(true);
+      expect(received.split('\n')).toHaveLength(2);
+      expect(JSON.parse(received)).toMatchObject({ id: null, error: { code: -32000, data: { maxConnections: 1 } } });
+      expect(tcp.stats.refused).toBe(1);
+    } finally {
+      await a.client.close();
+      await tcp.close();
+    }
+  });
+
+  it('listen() twice is NMCP_ERR_INVALID_STATE', async () => {
+    const { tcp } = await listenTcp();
+    try {
+      const err = (await tcp.listen({ port: 0 }).catch((e: unknown) => e)) as NmcpError;
+      expect(err.code).toBe(ErrorCode.INVALID_STATE);
+    } finally {
+      await tcp.close();
+    }
+  });
+
   it('connectTimeoutMs: a server that accepts the TCP connection but never finishes the TLS handshake', async () => {
     const silent = createServer(() => {}); // accepts, never answers the ClientHello
     silent.listen(0, '127.0.0.1');
