@@ -1,5 +1,5 @@
 /**
- * Resources: static ones (one URI) and templates (an RFC 6570 URI template, levels 1-3), resources/list (cached and
+ * Resources: static ones (one URI) and templates (an RFC 6570 URI template, levels 1-4), resources/list (cached and
  * paginated; templates with a `list` callback add their resources per request), resources/templates/list and
  * resources/read. A read of an unknown URI is -32002 in the legacy era (the spec's code) and -32602 in the modern era
  * (the 2026-07-28 MUST), both with `data: { uri }`.
