@@ -4,7 +4,9 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { createServer as createH2Server, type Http2ServerRequest, type Http2ServerResponse } from 'node:http2';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
+import { McpClient } from '../../src/client/mcp-client.js';
 import { ErrorCode, NmcpError } from '../../src/errors.js';
+import { McpError } from '../../src/protocol/jsonrpc.js';
 import { Inbox } from '../../src/transport/http/client/inbox.js';
 import {
   DEFAULT_HTTP_CLIENT_OPTIONS,
@@ -359,6 +361,72 @@ describe('StreamableHttpClientTransport: legacy session', () => {
     await new Promise((r) => setTimeout(r, 100));
     expect(seen.filter((s) => s.method === 'GET').length).toBe(1);
     expect(got.closed).toEqual([]);
+  });
+});
+
+describe('McpClient negotiation over HTTP (the probe runs in place)', () => {
+  const legacyServer = (probeStatus: number, probeBody: string, probeType = 'text/plain') =>
+    serve((req_, res, body) => {
+      if (req_.method === 'GET' || req_.method === 'DELETE') return void res.writeHead(405).end();
+      const msg = JSON.parse(body);
+      if (msg.method === 'server/discover') {
+        // A body naming the probe's id is answered with it (what a JSON-RPC server does at HTTP 200).
+        return void res
+          .writeHead(probeStatus, { 'content-type': probeType })
+          .end(probeBody.replace('"ID"', String(msg.id)));
+      }
+      if (msg.id === undefined) return void res.writeHead(202).end();
+      const result =
+        msg.method === 'initialize'
+          ? { protocolVersion: '2025-11-25', capabilities: { tools: {} }, serverInfo: { name: 'raw', version: '1' } }
+          : { tools: [] };
+      res.writeHead(200, { 'content-type': 'application/json' }).end(ok(msg.id, result));
+    });
+
+  it.each([
+    [404, 'Not Found', 'text/plain'],
+    [
+      400,
+      JSON.stringify({
+        jsonrpc: '2.0',
+        id: null,
+        error: { code: -32000, message: 'Bad Request: Server not initialized' },
+      }),
+      'application/json',
+    ],
+    [
+      200,
+      JSON.stringify({ jsonrpc: '2.0', id: 'ID', error: { code: -32601, message: 'Method not found' } }),
+      'application/json',
+    ],
+  ])('a legacy server answering server/discover with HTTP %i falls back to initialize', async (status, body, type) => {
+    const { url, seen } = await legacyServer(status, body, type);
+    const client = new McpClient({ name: 'c', version: '0' }, { negotiation: 'auto' });
+    const transport = new StreamableHttpClientTransport(url);
+    transports.push(transport);
+    await client.connect(transport);
+    expect(client.era).toBe('legacy');
+    const posts = () => seen.filter((s) => s.method === 'POST');
+    await until(() => posts().length === 3);
+    expect(posts().map((s) => JSON.parse(s.body).method)).toEqual([
+      'server/discover',
+      'initialize',
+      'notifications/initialized',
+    ]);
+    await client.close();
+  });
+
+  it('an authorization failure fails connect with the status', async () => {
+    const { url } = await serve((_req, res) => {
+      res.writeHead(401, { 'content-type': 'text/plain', 'www-authenticate': 'Bearer' }).end('no token');
+    });
+    const client = new McpClient({ name: 'c', version: '0' }, { negotiation: 'legacy' });
+    const transport = new StreamableHttpClientTransport(url);
+    transports.push(transport);
+    const err = await client.connect(transport).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(McpError);
+    expect((err as McpError).message).toBe('HTTP 401 Unauthorized: no token');
+    expect((err as McpError).data).toEqual({ httpStatus: 401, body: 'no token' });
   });
 });
 

@@ -133,12 +133,22 @@ export class StreamableHttpClientTransport implements Transport {
     const out = inspectOutbound(message);
     if (out.method === 'initialize' && out.requestIds.length === 1) this.#initializeId = out.requestIds[0];
     if (out.cancels !== undefined) this.#cancelStream(out.cancels);
-    void this.#post(message, out);
+    this.#guard(this.#post(message, out));
     return true;
   }
 
   close(reason?: Error): Promise<void> {
     return this.#shutdown(reason, true);
+  }
+
+  /**
+   * Runs a request's handling in the background. Every expected failure is handled inside; anything else (a sink
+   * callback that threw) closes the transport with it rather than becoming an unhandled rejection.
+   */
+  #guard(work: Promise<void>): void {
+    work.catch((err: unknown) => {
+      void this.#shutdown(err instanceof Error ? err : new Error(String(err)), false);
+    });
   }
 
   // ---- POST
@@ -400,7 +410,7 @@ export class StreamableHttpClientTransport implements Transport {
     stream.attempts++;
     const timer = setTimeout(() => {
       this.#timers.delete(timer);
-      void this.#get(stream, why);
+      this.#guard(this.#get(stream, why));
     }, delay);
     this.#timers.add(timer);
   }
@@ -456,7 +466,7 @@ export class StreamableHttpClientTransport implements Transport {
       cancelled: false,
     };
     this.#standalone = stream;
-    void this.#get(stream, 'opening the GET stream');
+    this.#guard(this.#get(stream, 'opening the GET stream'));
   }
 
   /** The stream is abandoned: its requests still waiting get an error response. */
