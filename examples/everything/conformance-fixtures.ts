@@ -11,14 +11,32 @@ export const TEST_IMAGE_BASE64 =
 /** A minimal WAV file. */
 export const TEST_AUDIO_BASE64 = 'UklGRiYAAABXQVZFZm10IBAAAAABAAEAQB8AAAB9AAACABAAZGF0YQIAAAA=';
 
-/** SEP-1613: a tool input schema with JSON Schema 2020-12 features that must be listed unchanged. */
+/**
+ * SEP-1613 / SEP-2106: a tool input schema with JSON Schema 2020-12 features ($defs with an $anchor, allOf/anyOf,
+ * if/then/else) that must be listed unchanged (the suite's exact schema).
+ */
 const JSON_SCHEMA_2020_12 = {
   $schema: 'https://json-schema.org/draft/2020-12/schema',
   type: 'object',
   $defs: {
-    address: { type: 'object', properties: { street: { type: 'string' }, city: { type: 'string' } } },
+    address: {
+      $anchor: 'addressDef',
+      type: 'object',
+      properties: { street: { type: 'string' }, city: { type: 'string' } },
+    },
   },
-  properties: { name: { type: 'string' }, address: { $ref: '#/$defs/address' } },
+  properties: {
+    name: { type: 'string' },
+    address: { $ref: '#/$defs/address' },
+    contactMethod: { type: 'string', enum: ['phone', 'email'] },
+    phone: { type: 'string' },
+    email: { type: 'string' },
+  },
+  allOf: [{ anyOf: [{ required: ['phone'] }, { required: ['email'] }] }],
+  if: { properties: { contactMethod: { const: 'phone' } }, required: ['contactMethod'] },
+  // biome-ignore lint/suspicious/noThenProperty: JSON Schema's if/then/else keyword (the suite's schema); never awaited
+  then: { required: ['phone'] },
+  else: { required: ['email'] },
   additionalProperties: false,
 };
 
@@ -252,6 +270,47 @@ export function registerConformanceFixtures(server: McpServer, watched: () => st
         },
       });
       return text(`Elicitation completed: action=${result.action}, content=${JSON.stringify(result.content ?? {})}`);
+    },
+  );
+  // 2026-07-28 (server-stateless): diagnostic tools the suite calls over HTTP.
+  server.registerTool(
+    'test_missing_capability',
+    {
+      description: 'Needs the sampling capability: without it in the request the server answers -32021',
+      inputSchema: NO_ARGS,
+    },
+    async (_args, ctx) => {
+      const result = await ctx.createMessage({
+        messages: [{ role: 'user', content: { type: 'text', text: 'Say hi' } }],
+        maxTokens: 10,
+      });
+      return text(`sampled: ${JSON.stringify(result.content)}`);
+    },
+  );
+  server.registerTool(
+    'test_streaming_elicitation',
+    {
+      description: 'Asks for input: the request stream carries only its (input_required) result',
+      inputSchema: NO_ARGS,
+    },
+    async (_args, ctx) => {
+      ctx.progress(0, 1, 'asking');
+      const result = await ctx.elicit({
+        mode: 'form',
+        message: 'Your name?',
+        requestedSchema: { type: 'object', properties: { name: { type: 'string' } }, required: ['name'] },
+      });
+      return text(`action=${result.action}`);
+    },
+  );
+  server.registerTool(
+    'test_logging_tool',
+    { description: 'Logs at info: sent only when the request asks for a log level', inputSchema: NO_ARGS },
+    async (_args, ctx) => {
+      ctx.log('info', 'test_logging_tool: first line');
+      await sleep(10, ctx.signal);
+      ctx.log('info', 'test_logging_tool: second line');
+      return text('logged');
     },
   );
   server.registerTool(
