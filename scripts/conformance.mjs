@@ -127,7 +127,7 @@ try {
     for (const s of failing) {
       const reason = expectedHere.get(s.name);
       console.log(
-        `  ${reason ? 'expected' : 'UNEXPECTED'} ✗ ${s.name} (${s.failed} failed)${reason ? ` — ${reason}` : ''}`,
+        `  ${reason ? 'expected' : 'UNEXPECTED'} ✗ ${s.name} (${s.failed} failed)${reason ? ` — ${reason.split('. ')[0]}` : ''}`,
       );
     }
     for (const s of fixed) console.log(`  now passing (remove from expected-failures.json): ${s.name}`);

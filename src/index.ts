@@ -111,6 +111,27 @@ export type {
   StreamableHttpClientTransportOptions,
 } from './transport/http/client/index.js';
 export { DEFAULT_HTTP_CLIENT_OPTIONS, StreamableHttpClientTransport } from './transport/http/client/index.js';
+// Streamable HTTP server (src/transport/http/server, docs/http.md).
+export type {
+  EventStore,
+  HttpAuthHook,
+  HttpAuthRequest,
+  HttpHandlerOptions,
+  HttpScalarOptions,
+  HttpServerOptions,
+  McpHttpPluginOptions,
+  StoredEvent,
+} from './transport/http/server/index.js';
+export {
+  DEFAULT_HTTP_OPTIONS,
+  HttpAuthError,
+  httpPrincipal,
+  McpHttpHandler,
+  McpHttpServer,
+  MemoryEventStore,
+  mcpHttpPlugin,
+  serveHttp,
+} from './transport/http/server/index.js';
 export { MemoryTransport } from './transport/memory.js';
 export type { StdioServerTransportOptions } from './transport/stdio.js';
 export { StdioServerTransport } from './transport/stdio.js';
