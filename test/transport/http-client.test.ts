@@ -183,7 +183,7 @@ describe('StreamableHttpClientTransport: the wire', () => {
     await until(() => got.messages.length === 51);
     const parsed = got.messages.map((m) => JSON.parse(m));
     expect(parsed.slice(0, 50).map((m) => m.params.i)).toEqual([...Array(50).keys()]);
-    expect(parsed[7].params['é']).toBe('ü');
+    expect(parsed[7].params.é).toBe('ü');
     expect(parsed[50]).toEqual({ jsonrpc: '2.0', id: 'a', result: { done: true } });
   });
 

@@ -290,6 +290,8 @@ export class StreamableHttpClientTransport implements Transport {
 
   /** A status outside 2xx: each request gets the server's JSON-RPC error, or one carrying the status and body. */
   async #httpError(res: Dispatcher.ResponseData, requestIds: readonly RequestId[]): Promise<void> {
+    // A failed initialize has no result to learn the version from: stop watching inbound messages for it.
+    if (this.#initializeId !== undefined && requestIds.includes(this.#initializeId)) this.#initializeId = undefined;
     let body = '';
     try {
       body = await this.#readJson(res.body);
