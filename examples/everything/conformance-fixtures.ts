@@ -314,6 +314,18 @@ export function registerConformanceFixtures(server: McpServer, watched: () => st
     },
   );
   server.registerTool(
+    'test_custom_headers',
+    {
+      description: 'Echoes `region`, which a 2026-07-28 client mirrors in the Mcp-Param-Region header (SEP-2243)',
+      inputSchema: {
+        type: 'object',
+        properties: { region: { type: 'string', 'x-mcp-header': 'Region' } },
+        required: ['region'],
+      },
+    },
+    (args) => text(`region=${String(args.region)}`),
+  );
+  server.registerTool(
     'json_schema_2020_12_tool',
     {
       description: 'Tool with JSON Schema 2020-12 features for conformance testing (SEP-1613)',

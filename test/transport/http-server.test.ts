@@ -361,6 +361,28 @@ describe('Streamable HTTP server, modern era 2026-07-28 (raw client)', () => {
     expect(ok.json).toMatchObject({ result: { content: [{ text: 'y' }] } });
   });
 
+  it('SEP-2243 custom headers: an x-mcp-header argument must be mirrored in Mcp-Param-* (literal or =?base64?…?=)', async () => {
+    const region = (value: string | undefined, body = 'eu-west') =>
+      call(
+        11,
+        'test_custom_headers',
+        { region: body },
+        {
+          ...modernHeaders('tools/call', 'test_custom_headers'),
+          ...(value === undefined ? {} : { 'Mcp-Param-Region': value }),
+        },
+      );
+    expect((await region('eu-west')).json).toMatchObject({ result: { content: [{ text: 'region=eu-west' }] } });
+    const b64 = Buffer.from('Zürich').toString('base64');
+    expect((await region(`=?base64?${b64}?=`, 'Zürich')).status).toBe(200);
+    expect((await region(`=?base64?${b64}`, `=?base64?${b64}`)).status).toBe(200); // no suffix: literal
+    for (const bad of [undefined, 'us-east', '=?base64?ZXUtd2VzdA?=', '=?base64?ZXU!d2VzdA==?=']) {
+      const r = await region(bad);
+      expect(r.status, String(bad)).toBe(400);
+      expect(r.json, String(bad)).toMatchObject({ id: 11, error: { code: -32020 } });
+    }
+  });
+
   it('envelope and method errors carry HTTP statuses: missing _meta 400 -32602, unsupported version 400 -32022, removed method 404 -32601', async () => {
     const noMeta = await post(
       url,
@@ -449,11 +471,11 @@ describe('Streamable HTTP server, modern era 2026-07-28 (raw client)', () => {
       }),
     }).catch((err: Error) => err);
     await sleep(100);
-    expect(server.sessions.size).toBe(1); // the request's own session, its handler waiting
+    const open = server.sessions.size; // the request's own session, its handler waiting (+ the header index's)
     controller.abort();
     expect(await pending).toBeInstanceOf(Error);
     // The stream closed: its session was closed, which aborted the handler (slow would have waited 60 s).
-    while (server.sessions.size > 0) await sleep(10);
+    while (server.sessions.size > open - 1) await sleep(10);
     expect(Date.now() - started).toBeLessThan(10_000);
   });
 

@@ -36,6 +36,7 @@ import { RequestTransport } from './request-transport.js';
 import { hostAllowed, isLoopbackAddress, originAllowed } from './security.js';
 import { SessionTransport, STANDALONE_STREAM } from './session-transport.js';
 import { KeepAliveTicker, SseStream } from './sse.js';
+import { customHeaderProblem, ToolHeaderIndex } from './tool-headers.js';
 
 /** JSON-RPC codes the HTTP layer answers with (the official SDKs' choices). */
 const HTTP_ERROR = -32000;
@@ -145,6 +146,7 @@ export class McpHttpHandler {
   readonly #sessions = new Map<string, SessionTransport>();
   readonly #modernSessions = new Set<ServerSession>();
   readonly #ticker: KeepAliveTicker;
+  readonly #toolHeaders: ToolHeaderIndex;
   readonly #log: (error: Error) => void;
   #initializing = 0;
   #sweeper: NodeJS.Timeout | undefined;
@@ -156,6 +158,7 @@ export class McpHttpHandler {
     this.options = resolved.scalars;
     this.#log = resolved.onError ?? log;
     this.#ticker = new KeepAliveTicker(this.options.sseKeepAliveMs);
+    this.#toolHeaders = new ToolHeaderIndex(server);
     this.eventStore =
       resolved.eventStore ??
       (this.options.eventStoreMaxEvents > 0
@@ -476,6 +479,15 @@ export class McpHttpHandler {
     }
     const problem = modernHeaderProblem(req.headers, message);
     if (problem) return sendError(reply, problem.status, id, problem.code, problem.message);
+    const params = message.params;
+    if (message.method === 'tools/call' && isObject(params) && typeof params.name === 'string') {
+      const found = this.#toolHeaders.params(params.name);
+      const mirrored = found instanceof Promise ? await found : found;
+      if (mirrored.length > 0) {
+        const custom = customHeaderProblem(req.headers, mirrored, params.arguments);
+        if (custom) return sendError(reply, custom.status, id, custom.code, custom.message);
+      }
+    }
     if (message.method === 'subscriptions/listen' && !acc.sse) {
       return sendError(reply, 406, id, HTTP_ERROR, 'Not Acceptable: subscriptions/listen answers text/event-stream');
     }
@@ -598,6 +610,7 @@ export class McpHttpHandler {
   async close(): Promise<void> {
     this.#closed = true;
     if (this.#sweeper !== undefined) clearInterval(this.#sweeper);
+    this.#toolHeaders.close();
     const sessions = [...this.#sessions.values()].map((t) => t.session?.close());
     this.#sessions.clear();
     const modern = [...this.#modernSessions].map((s) => s.close());
