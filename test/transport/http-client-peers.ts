@@ -8,6 +8,7 @@ import { McpServer as Sdk1McpServer } from '@modelcontextprotocol/sdk/server/mcp
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { CreateMessageResultSchema, isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import {
+  fromJsonSchema,
   inputRequired,
   inputResponse,
   McpServer as Sdk2McpServer,
@@ -235,6 +236,19 @@ function sdk2Server(): Sdk2McpServer {
     }
     return { content: [{ type: 'text', text: `${view.kind === 'elicit' ? view.action : view.kind}:${what}` }] };
   });
+  // SEP-2243: its `region` argument must be mirrored in an Mcp-Param-Region header (else 400 / -32020).
+  server.registerTool(
+    'where',
+    {
+      // x-mcp-header is a schema extension the SDK's JSON Schema type does not list.
+      inputSchema: fromJsonSchema({
+        type: 'object',
+        properties: { region: { type: 'string', 'x-mcp-header': 'Region' } as { type: 'string' } },
+        required: ['region'],
+      }),
+    },
+    async (args) => ({ content: [{ type: 'text', text: `in ${String((args as { region: string }).region)}` }] }),
+  );
   server.registerResource('readme', 'file:///readme.md', { mimeType: 'text/markdown' }, async (uri) => ({
     contents: [{ uri: uri.href, text: '# readme' }],
   }));

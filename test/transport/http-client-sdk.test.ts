@@ -223,6 +223,14 @@ describe('McpClient × SDK 2.x createMcpHandler', () => {
     },
   );
 
+  it('mirrors x-mcp-header arguments in Mcp-Param-* headers once tools/list taught it the schema', async () => {
+    const { client } = await connect(peer.url, { negotiation: 'auto' });
+    await client.listTools();
+    expect(text(await client.callTool({ name: 'where', arguments: { region: 'Zürich' } }))).toBe('in Zürich');
+    const call = peer.seen.filter((s) => s.rpcMethod === 'tools/call').at(-1);
+    expect(call?.headers['mcp-param-region']).toBe(`=?base64?${Buffer.from('Zürich').toString('base64')}?=`);
+  });
+
   it('a server error in the modern era is the server’s JSON-RPC error', async () => {
     const { client } = await connect(peer.url, { negotiation: 'auto' });
     const err = await client.callTool({ name: 'nope', arguments: {} }).catch((e: unknown) => e);

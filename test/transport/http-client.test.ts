@@ -14,6 +14,7 @@ import {
   type StreamableHttpClientTransportOptions,
 } from '../../src/transport/http/client/index.js';
 import { encodeHeaderValue } from '../../src/transport/http/client/outbound.js';
+import { paramHeaders, scanParamDeclarations } from '../../src/transport/http/client/param-headers.js';
 import type { TransportSink } from '../../src/transport/types.js';
 
 interface Seen {
@@ -154,6 +155,34 @@ describe('StreamableHttpClientTransport: the wire', () => {
     expect(encodeHeaderValue('=?base64?eA==?=')).toBe(
       `=?base64?${Buffer.from('=?base64?eA==?=').toString('base64')}?=`,
     );
+  });
+
+  it('finds x-mcp-header declarations on properties chains and builds Mcp-Param-* headers from arguments', () => {
+    const decls = scanParamDeclarations({
+      type: 'object',
+      properties: {
+        region: { type: 'string', 'x-mcp-header': 'Region' },
+        opts: { type: 'object', properties: { dry: { type: 'boolean', 'x-mcp-header': 'Dry-Run' } } },
+        n: { type: 'integer', 'x-mcp-header': 'N' },
+        list: { type: 'array', items: { type: 'string', 'x-mcp-header': 'Item' } },
+        bad: { type: 'string', 'x-mcp-header': 'not a token' },
+        obj: { type: 'object', 'x-mcp-header': 'Obj' },
+      },
+    });
+    expect(decls).toEqual([
+      { path: ['region'], header: 'Region' },
+      { path: ['opts', 'dry'], header: 'Dry-Run' },
+      { path: ['n'], header: 'N' },
+    ]);
+    expect(paramHeaders(decls, { region: 'eu-west', opts: { dry: false }, n: 7 })).toEqual({
+      'mcp-param-region': 'eu-west',
+      'mcp-param-dry-run': 'false',
+      'mcp-param-n': '7',
+    });
+    expect(paramHeaders(decls, { region: 'Köln', opts: null, n: 2 ** 60 })).toEqual({
+      'mcp-param-region': `=?base64?${Buffer.from('Köln').toString('base64')}?=`,
+    });
+    expect(paramHeaders(decls, undefined)).toEqual({});
   });
 
   it('delivers the message events of an SSE response in order, skipping other events and priming events', async () => {

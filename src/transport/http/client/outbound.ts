@@ -17,7 +17,7 @@ export interface Outbound {
   /** The method of a single request or notification. */
   method: string | undefined;
   /** The modern-era headers of a message carrying the `_meta` protocolVersion claim. */
-  modern: { version: string; name: string | undefined } | undefined;
+  modern: { version: string; name: string | undefined; arguments: unknown } | undefined;
   /** The request a `notifications/cancelled` cancels (its response stream is then closed). */
   cancels: RequestId | undefined;
 }
@@ -55,7 +55,12 @@ export function inspectOutbound(text: string): Outbound {
   if (method !== undefined && typeof claim === 'string') {
     const field = Object.hasOwn(NAME_SOURCE, method) ? NAME_SOURCE[method] : undefined;
     const value = field !== undefined ? params?.[field] : undefined;
-    modern = { version: claim, name: typeof value === 'string' ? value : undefined };
+    modern = {
+      version: claim,
+      name: typeof value === 'string' ? value : undefined,
+      // tools/call: for the Mcp-Param-* headers of the tool's x-mcp-header declarations.
+      arguments: method === 'tools/call' ? params?.arguments : undefined,
+    };
   }
   const cancelled = method === 'notifications/cancelled' ? params?.requestId : undefined;
   return {

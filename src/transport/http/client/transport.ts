@@ -14,6 +14,7 @@ import {
   type StreamableHttpClientTransportOptions,
 } from './options.js';
 import { encodeHeaderValue, inspectOutbound, type Outbound } from './outbound.js';
+import { type ParamDeclaration, paramHeaders, scanParamDeclarations } from './param-headers.js';
 import { type EventSourceMessage, readSse } from './sse.js';
 
 type Body = Dispatcher.ResponseData['body'];
@@ -94,6 +95,10 @@ export class StreamableHttpClientTransport implements Transport {
   #protocolVersion: string | undefined;
   #initializeId: RequestId | undefined;
   #standalone: Stream | undefined;
+  /** x-mcp-header declarations by tool name, learnt from the modern tools/list results this transport carried. */
+  readonly #toolParams = new Map<string, ParamDeclaration[]>();
+  /** Modern tools/list requests whose result is awaited (to learn the declarations). */
+  readonly #toolLists = new Set<RequestId>();
   /** Whether the server ever answered: before that, an unreachable server is fatal. */
   #answered = false;
 
@@ -132,6 +137,9 @@ export class StreamableHttpClientTransport implements Transport {
     if (!this.#pool || this.#closing) return false;
     const out = inspectOutbound(message);
     if (out.method === 'initialize' && out.requestIds.length === 1) this.#initializeId = out.requestIds[0];
+    if (out.modern && out.method === 'tools/list' && out.requestIds.length === 1) {
+      this.#toolLists.add(out.requestIds[0] as RequestId);
+    }
     if (out.cancels !== undefined) this.#cancelStream(out.cancels);
     this.#guard(this.#post(message, out));
     return true;
@@ -161,6 +169,9 @@ export class StreamableHttpClientTransport implements Transport {
     if (out.modern && out.method !== undefined) {
       headers['mcp-method'] = out.method;
       if (out.modern.name !== undefined) headers['mcp-name'] = encodeHeaderValue(out.modern.name);
+      const declarations =
+        out.method === 'tools/call' && out.modern.name !== undefined && this.#toolParams.get(out.modern.name);
+      if (declarations) Object.assign(headers, paramHeaders(declarations, out.modern.arguments));
     }
     const sentSession = headers['mcp-session-id'];
     let res: Dispatcher.ResponseData;
@@ -290,8 +301,7 @@ export class StreamableHttpClientTransport implements Transport {
 
   /** A status outside 2xx: each request gets the server's JSON-RPC error, or one carrying the status and body. */
   async #httpError(res: Dispatcher.ResponseData, requestIds: readonly RequestId[]): Promise<void> {
-    // A failed initialize has no result to learn the version from: stop watching inbound messages for it.
-    if (this.#initializeId !== undefined && requestIds.includes(this.#initializeId)) this.#initializeId = undefined;
+    this.#unwatch(requestIds);
     let body = '';
     try {
       body = await this.#readJson(res.body);
@@ -322,7 +332,16 @@ export class StreamableHttpClientTransport implements Transport {
   }
 
   #failRequests(requestIds: readonly RequestId[], message: string, data: Record<string, unknown>): void {
+    this.#unwatch(requestIds);
     for (const id of requestIds) this.#push(synthesizedError(id, message, data));
+  }
+
+  /** Requests answered locally carry no result to learn from: stop watching inbound messages for them. */
+  #unwatch(requestIds: readonly RequestId[]): void {
+    for (const id of requestIds) {
+      if (id === this.#initializeId) this.#initializeId = undefined;
+      this.#toolLists.delete(id);
+    }
   }
 
   #sessionExpired(what: string): void {
@@ -380,10 +399,12 @@ export class StreamableHttpClientTransport implements Transport {
 
   /** Delivers one inbound message, noting the responses it carries (the initialize result, a stream's pending ids). */
   #deliver(text: string, stream: Stream | undefined): void {
-    const watching = this.#initializeId !== undefined || (stream !== undefined && stream.pending.size > 0);
+    const watching =
+      this.#initializeId !== undefined || this.#toolLists.size > 0 || (stream !== undefined && stream.pending.size > 0);
     if (watching) {
       for (const { id, result } of responseIds(text)) {
         if (stream?.pending.delete(id)) this.#streams.delete(id);
+        if (this.#toolLists.delete(id)) this.#learnTools(result);
         if (id === this.#initializeId) {
           this.#initializeId = undefined;
           // Set before the sink sees the result, so that notifications/initialized already carries it.
@@ -393,6 +414,18 @@ export class StreamableHttpClientTransport implements Transport {
       }
     }
     this.#push(text);
+  }
+
+  #learnTools(result: unknown): void {
+    const tools = typeof result === 'object' && result !== null ? (result as { tools?: unknown }).tools : undefined;
+    if (!Array.isArray(tools)) return;
+    for (const tool of tools) {
+      const name = typeof tool === 'object' && tool !== null ? (tool as { name?: unknown }).name : undefined;
+      if (typeof name !== 'string') continue;
+      const declarations = scanParamDeclarations((tool as { inputSchema?: unknown }).inputSchema);
+      if (declarations.length > 0) this.#toolParams.set(name, declarations);
+      else this.#toolParams.delete(name);
+    }
   }
 
   #push(text: string): void {
@@ -489,6 +522,7 @@ export class StreamableHttpClientTransport implements Transport {
     if (!stream) return;
     stream.pending.delete(id);
     this.#streams.delete(id);
+    this.#unwatch([id]);
     if (stream.pending.size > 0) return;
     stream.cancelled = true;
     stream.body?.destroy();
