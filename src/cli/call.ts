@@ -1,19 +1,20 @@
 /**
- * `nmcp call`: starts an MCP server as a child process, connects to it with McpClient, makes one request and prints
- * the result as JSON on stdout. Exit codes: 0 success; 1 the server answered with an error (or the tool reported
- * isError), or the connection failed; 2 bad usage.
+ * `nmcp call`: connects to an MCP server with McpClient — a command it starts (stdio), a TCP or Unix-socket address, or
+ * a Streamable HTTP URL — makes one request and prints the result as JSON on stdout. Exit codes: 0 success; 1 the
+ * server answered with an error (or the tool reported isError), or the connection failed; 2 bad usage.
  */
 import { parseArgs } from 'node:util';
 import { McpClient } from '../client/mcp-client.js';
 import { NmcpError } from '../errors.js';
 import { McpError } from '../protocol/jsonrpc.js';
 import { StdioClientTransport } from '../transport/child-process.js';
+import type { Transport } from '../transport/types.js';
 import { splitCommand } from './split-command.js';
 import { usageError } from './usage.js';
 
-export const CALL_HELP = `Usage: nmcp call --stdio "<server command>" METHOD [ARGS…] [options]
+export const CALL_HELP = `Usage: nmcp call (--stdio "<server command>" | --tcp HOST:PORT | --unix PATH | --http URL) METHOD [ARGS…] [options]
 
-Starts the server, connects, makes one request and prints its result as JSON.
+Connects to the server (starting it, for --stdio), makes one request and prints its result as JSON.
 
 Methods:
   ping
@@ -27,8 +28,14 @@ Methods:
   prompts/list
   prompts/get NAME [key=value …]      prompt arguments are strings in MCP: values are passed as written
 
+Servers (choose one):
+  --stdio "COMMAND"          start the server: its command line (split like a shell would; no shell runs)
+  --tcp HOST:PORT            a server listening on TCP (nmcp serve --tcp PORT); [IPv6]:PORT for IPv6
+  --unix PATH                a server listening on a Unix socket (nmcp serve --unix PATH)
+  --http URL                 a Streamable HTTP endpoint, e.g. http://127.0.0.1:3000/mcp
+
 Options:
-  --stdio "COMMAND"          the server's command line (split like a shell would; no shell runs)
+  --framing MODE             length-prefixed | ndjson, for --tcp / --unix (default length-prefixed)
   --negotiation MODE         legacy | auto | a pinned version such as 2026-07-28 (default: auto)
   --timeout MS               request timeout in milliseconds (default 60000)
   --verbose                  show the server's stderr as it runs (otherwise only when something fails)
@@ -36,6 +43,8 @@ Options:
 
 Examples:
   nmcp call --stdio "nmcp serve --stdio --example everything" tools/call echo text=hello
+  nmcp call --http http://127.0.0.1:3000/mcp tools/list
+  nmcp call --tcp 127.0.0.1:7000 tools/call add a=1 b=2
   nmcp call --stdio "node server.js" resources/read test://static-text
 `;
 
@@ -117,7 +126,17 @@ function buildRequest(positionals: string[]): Request | string {
 }
 
 export async function call(argv: string[]): Promise<number> {
-  let values: { stdio?: string; negotiation?: string; timeout?: string; verbose?: boolean; help?: boolean };
+  let values: {
+    stdio?: string;
+    tcp?: string;
+    unix?: string;
+    http?: string;
+    framing?: string;
+    negotiation?: string;
+    timeout?: string;
+    verbose?: boolean;
+    help?: boolean;
+  };
   let positionals: string[];
   try {
     ({ values, positionals } = parseArgs({
@@ -126,6 +145,10 @@ export async function call(argv: string[]): Promise<number> {
       allowPositionals: true,
       options: {
         stdio: { type: 'string' },
+        tcp: { type: 'string' },
+        unix: { type: 'string' },
+        http: { type: 'string' },
+        framing: { type: 'string' },
         negotiation: { type: 'string' },
         timeout: { type: 'string' },
         verbose: { type: 'boolean' },
@@ -143,20 +166,16 @@ export async function call(argv: string[]): Promise<number> {
     process.stdout.write(CALL_HELP);
     return 0;
   }
-  if (values.stdio === undefined) {
+  const chosen = (['stdio', 'tcp', 'unix', 'http'] as const).filter((t) => values[t] !== undefined);
+  if (chosen.length !== 1) {
     return usageError(
       'call',
-      'no server to call',
-      'Add --stdio "<server command>", e.g. --stdio "nmcp serve --stdio --example everything".',
+      chosen.length === 0 ? 'no server to call' : `choose one server, not ${chosen.map((t) => `--${t}`).join(' and ')}`,
+      'Add one of --stdio "<server command>" (e.g. --stdio "nmcp serve --stdio --example everything"), --tcp HOST:PORT, --unix PATH, --http URL.',
     );
   }
-  let command: string[];
-  try {
-    command = splitCommand(values.stdio);
-  } catch (err) {
-    return usageError('call', `cannot split the --stdio command: ${(err as Error).message}`, 'Check its quotes.');
-  }
-  if (command.length === 0) return usageError('call', 'the --stdio command is empty', 'Give the server command line.');
+  const target = makeTarget(chosen[0] as 'stdio' | 'tcp' | 'unix' | 'http', values);
+  if (typeof target === 'string') return usageError('call', target, 'Run `nmcp call --help` for the options.');
   let negotiation: 'legacy' | 'auto' | { pin: string } = 'auto';
   if (values.negotiation !== undefined) {
     const n = values.negotiation;
@@ -183,25 +202,22 @@ export async function call(argv: string[]): Promise<number> {
   const request = buildRequest(positionals);
   if (typeof request === 'string') return usageError('call', request, 'Run `nmcp call --help` for the methods.');
 
-  const [file, ...args] = command as [string, ...string[]];
-  const transport = new StdioClientTransport({
-    command: file,
-    args,
-    stderr: 'pipe',
-    onStderr: values.verbose ? (chunk) => process.stderr.write(chunk) : undefined,
-  });
+  let transport: Transport;
+  try {
+    transport = await target.create(values.verbose === true);
+  } catch (err) {
+    return usageError('call', describe(err), 'Run `nmcp call --help` for the options.');
+  }
   const client = new McpClient({ name: 'nmcp-call', version: '1.0.0' }, { negotiation, timeoutMs });
   const serverStderr = () =>
-    !values.verbose && transport.stderrTail
+    !values.verbose && transport instanceof StdioClientTransport && transport.stderrTail
       ? `\n--- the server's stderr (last lines) ---\n${transport.stderrTail}`
       : '';
   try {
     try {
       await client.connect(transport);
     } catch (err) {
-      process.stderr.write(
-        `nmcp call: could not connect to ${JSON.stringify(values.stdio)}: ${describe(err)}${serverStderr()}\n`,
-      );
+      process.stderr.write(`nmcp call: could not connect to ${target.label}: ${describe(err)}${serverStderr()}\n`);
       return 1;
     }
     let result: unknown;
@@ -225,6 +241,87 @@ export async function call(argv: string[]): Promise<number> {
   } finally {
     await client.close().catch(() => {});
   }
+}
+
+interface Target {
+  /** How the server is named in messages. */
+  label: string;
+  /** Network transports are imported on demand: a stdio call should not load undici. */
+  create(verbose: boolean): Transport | Promise<Transport>;
+}
+
+/** The transport for the chosen server flag, or what is wrong with its value. */
+function makeTarget(kind: 'stdio' | 'tcp' | 'unix' | 'http', values: { [k: string]: unknown }): Target | string {
+  const framing = values.framing as string | undefined;
+  if (framing !== undefined) {
+    if (kind !== 'tcp' && kind !== 'unix') return '--framing applies to --tcp and --unix only';
+    if (framing !== 'ndjson' && framing !== 'length-prefixed') {
+      return `--framing must be length-prefixed or ndjson, got ${JSON.stringify(framing)}`;
+    }
+  }
+  const framingOption = framing === undefined ? {} : { framing: framing as 'ndjson' | 'length-prefixed' };
+  const value = values[kind] as string;
+  if (kind === 'stdio') {
+    let command: string[];
+    try {
+      command = splitCommand(value);
+    } catch (err) {
+      return `cannot split the --stdio command: ${(err as Error).message}; check its quotes`;
+    }
+    if (command.length === 0) return 'the --stdio command is empty; give the server command line';
+    const [file, ...args] = command as [string, ...string[]];
+    return {
+      label: JSON.stringify(value),
+      create: (verbose) =>
+        new StdioClientTransport({
+          command: file,
+          args,
+          stderr: 'pipe',
+          onStderr: verbose ? (chunk) => process.stderr.write(chunk) : undefined,
+        }),
+    };
+  }
+  if (kind === 'tcp') {
+    const m = /^(?:\[([^\]]+)\]|([^:]+)):(\d+)$/.exec(value);
+    const port = m ? Number(m[3]) : Number.NaN;
+    if (!m || port < 1 || port > 65_535) {
+      return `--tcp needs HOST:PORT (e.g. 127.0.0.1:7000, [::1]:7000), got ${JSON.stringify(value)}`;
+    }
+    const host = (m[1] ?? m[2]) as string;
+    return {
+      label: `tcp://${value}`,
+      create: async () => {
+        const { TcpClientTransport } = await import('../transport/tcp/client-transport.js');
+        return new TcpClientTransport({ host, port, ...framingOption });
+      },
+    };
+  }
+  if (kind === 'unix') {
+    if (value === '') return '--unix needs the socket path';
+    return {
+      label: `unix:${value}`,
+      create: async () => {
+        const { TcpClientTransport } = await import('../transport/tcp/client-transport.js');
+        return new TcpClientTransport({ path: value, ...framingOption });
+      },
+    };
+  }
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return `--http needs a URL such as http://127.0.0.1:3000/mcp, got ${JSON.stringify(value)}`;
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    return `--http needs an http: or https: URL, got ${JSON.stringify(value)}`;
+  }
+  return {
+    label: url.href,
+    create: async () => {
+      const { StreamableHttpClientTransport } = await import('../transport/http/client/transport.js');
+      return new StreamableHttpClientTransport(url);
+    },
+  };
 }
 
 function describe(err: unknown): string {

@@ -9,10 +9,11 @@ import { activeCore } from '../native/index.js';
 const HELP = `nmcp — a Model Context Protocol runtime for Node.js with a native hot path
 
 Usage:
-  nmcp serve --stdio --example everything [--max-message-size BYTES]
-                         serve an example MCP server over stdin/stdout (\`nmcp serve --help\`)
-  nmcp call --stdio "<server command>" METHOD [ARGS…]
-                         start a server, make one request (tools/call NAME k=v …, resources/read URI,
+  nmcp serve (--stdio | --tcp PORT | --unix PATH | --http PORT) --example everything [options]
+                         serve an example MCP server over stdio, TCP, a Unix socket or Streamable HTTP
+                         (\`nmcp serve --help\`)
+  nmcp call (--stdio "<server command>" | --tcp HOST:PORT | --unix PATH | --http URL) METHOD [ARGS…]
+                         connect to a server, make one request (tools/call NAME k=v …, resources/read URI,
                          prompts/get NAME k=v …, tools/list, ping, …) and print the result as JSON
                          (\`nmcp call --help\`)
   nmcp core              which core serves (native addon or TypeScript twin), and why

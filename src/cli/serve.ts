@@ -1,31 +1,46 @@
 /**
- * `nmcp serve`: serves one of the bundled example servers. stdout carries protocol messages only; everything else
- * (the start-up line, errors) goes to stderr. Later issues add --tcp and --http beside --stdio.
+ * `nmcp serve`: serves one of the bundled example servers over stdio, TCP, a Unix socket or Streamable HTTP. stdout
+ * carries protocol messages only (stdio); everything else (the start-up line with the address, errors) goes to stderr.
  */
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { NmcpError } from '../errors.js';
+import type { McpServer } from '../server/mcp-server.js';
 import { StdioServerTransport } from '../transport/stdio.js';
 import type { Transport, TransportSink } from '../transport/types.js';
+import { loadServeConfig, type ServeConfig } from './config-file.js';
 import { usageError } from './usage.js';
 
-export const SERVE_HELP = `Usage: nmcp serve --stdio --example NAME [--max-message-size BYTES]
+export const SERVE_HELP = `Usage: nmcp serve (--stdio | --tcp PORT | --unix PATH | --http PORT) --example NAME [options]
 
 Serves an example MCP server.
 
+Transports (choose one):
+  --stdio                    one session over stdin/stdout (NDJSON); ends when stdin closes
+  --tcp PORT                 TCP on PORT (0 = a free port); framing length-prefixed unless --framing ndjson
+  --unix PATH                a Unix domain socket at PATH (same framing as --tcp)
+  --http PORT                Streamable HTTP at http://HOST:PORT/mcp (both MCP eras); 0 = a free port
+
 Options:
-  --stdio                    serve one session over stdin/stdout (NDJSON); ends when stdin closes
   --example NAME             the server to serve: everything (examples/everything)
+  --host HOST                address to bind for --tcp / --http (default 127.0.0.1: loopback only)
+  --framing MODE             length-prefixed | ndjson, for --tcp / --unix (default length-prefixed)
+  --http2                    serve HTTP/2 (h2c without TLS; h2 + HTTP/1.1 with --tls-cert/--tls-key)
+  --tls-cert FILE            PEM certificate: serve TLS (--tcp, --unix) or HTTPS (--http); needs --tls-key
+  --tls-key FILE             PEM private key of --tls-cert
   --max-message-size BYTES   largest message in either direction (default 16777216; 1 … 268435456)
+  --config FILE              JSON options per transport: {"stdio":{…},"tcp":{…},"http":{…}} (docs/tcp.md,
+                             docs/http.md, docs/stdio.md list them); flags win over the file
   --help, -h                 this text
 
-Example:
-  nmcp serve --stdio --example everything
-`;
+The address served is printed on stderr ("nmcp serve: listening on …"). TCP, Unix and HTTP serve until SIGINT or
+SIGTERM, then close every session and exit 0.
 
-/** What the CLI needs of an example server (an McpServer). */
-interface ServableServer {
-  connect(transport: Transport): Promise<unknown>;
-  close(): Promise<void>;
-}
+Examples:
+  nmcp serve --stdio --example everything
+  nmcp serve --http 3000 --example everything
+  nmcp serve --tcp 7000 --framing ndjson --example everything
+`;
 
 /** Bundled examples: the module (relative to dist/cli/) and its factory. Loaded lazily, from the built dist/. */
 const EXAMPLES: Record<string, { module: string; factory: string }> = {
@@ -34,8 +49,24 @@ const EXAMPLES: Record<string, { module: string; factory: string }> = {
 
 const MAX_MESSAGE_SIZE = 256 * 1024 * 1024;
 
+type Values = {
+  stdio?: boolean;
+  tcp?: string;
+  unix?: string;
+  http?: string;
+  host?: string;
+  framing?: string;
+  http2?: boolean;
+  'tls-cert'?: string;
+  'tls-key'?: string;
+  example?: string;
+  'max-message-size'?: string;
+  config?: string;
+  help?: boolean;
+};
+
 export async function serve(argv: string[]): Promise<number> {
-  let values: { stdio?: boolean; example?: string; 'max-message-size'?: string; help?: boolean };
+  let values: Values;
   try {
     ({ values } = parseArgs({
       args: argv,
@@ -43,8 +74,17 @@ export async function serve(argv: string[]): Promise<number> {
       allowPositionals: false,
       options: {
         stdio: { type: 'boolean' },
+        tcp: { type: 'string' },
+        unix: { type: 'string' },
+        http: { type: 'string' },
+        host: { type: 'string' },
+        framing: { type: 'string' },
+        http2: { type: 'boolean' },
+        'tls-cert': { type: 'string' },
+        'tls-key': { type: 'string' },
         example: { type: 'string' },
         'max-message-size': { type: 'string' },
+        config: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -55,9 +95,17 @@ export async function serve(argv: string[]): Promise<number> {
     process.stdout.write(SERVE_HELP);
     return 0;
   }
-  if (!values.stdio) {
-    return usageError('serve', 'choose a transport', 'Add --stdio (the only transport so far).');
+  const chosen = (['stdio', 'tcp', 'unix', 'http'] as const).filter((t) => values[t] !== undefined);
+  if (chosen.length !== 1) {
+    return usageError(
+      'serve',
+      chosen.length === 0
+        ? 'choose a transport'
+        : `choose one transport, not ${chosen.map((t) => `--${t}`).join(' and ')}`,
+      'Add one of --stdio, --tcp PORT, --unix PATH, --http PORT.',
+    );
   }
+  const kind = chosen[0] as 'stdio' | 'tcp' | 'unix' | 'http';
   const name = values.example;
   if (name === undefined) {
     return usageError(
@@ -74,30 +122,93 @@ export async function serve(argv: string[]): Promise<number> {
       `Use one of: ${Object.keys(EXAMPLES).join(', ')}.`,
     );
   }
-  let maxMessageSize: number | undefined;
-  if (values['max-message-size'] !== undefined) {
-    const raw = values['max-message-size'];
-    maxMessageSize = Number(raw);
-    if (!/^\d+$/.test(raw) || maxMessageSize < 1 || maxMessageSize > MAX_MESSAGE_SIZE) {
-      return usageError(
-        'serve',
-        `--max-message-size must be a whole number of bytes from 1 to ${MAX_MESSAGE_SIZE}, got ${JSON.stringify(raw)}`,
-        'For example: --max-message-size 1048576 (1 MiB).',
-      );
-    }
+  const flags = checkFlags(values, kind);
+  if (typeof flags === 'string') return usageError('serve', flags, 'Run `nmcp serve --help` for the options.');
+  let config: ServeConfig = {};
+  if (values.config !== undefined) {
+    const loaded = await loadServeConfig(values.config);
+    if (typeof loaded === 'string') return usageError('serve', loaded, 'Fix the file, or leave --config out.');
+    config = loaded;
   }
 
-  let server: ServableServer;
+  let server: McpServer;
   try {
     const mod = (await import(new URL(example.module, import.meta.url).href)) as Record<string, unknown>;
-    const factory = mod[example.factory] as (options?: object) => ServableServer;
+    const factory = mod[example.factory] as (options?: object) => McpServer;
     server = factory({});
   } catch (err) {
     process.stderr.write(`nmcp serve: could not load the ${name} example: ${(err as Error).stack ?? err}\n`);
     return 1;
   }
+  try {
+    if (kind === 'stdio') return await serveStdio(server, { ...config.stdio, ...flags.stream });
+    return await serveNetwork(server, kind, values, flags, config);
+  } catch (err) {
+    // Options the transports reject (a bad key or value in --config) arrive here as NMCP_ERR_INVALID_OPTION.
+    if (err instanceof NmcpError) {
+      process.stderr.write(`nmcp serve: ${err.message} [${err.code}]\n`);
+      return 2;
+    }
+    process.stderr.write(`nmcp serve: ${(err as Error).message}\n`);
+    return 1;
+  } finally {
+    await server.close().catch(() => {});
+  }
+}
 
-  const inner = new StdioServerTransport(maxMessageSize === undefined ? {} : { maxMessageSize });
+interface Flags {
+  /** Options every transport takes from flags. */
+  stream: { maxMessageSize?: number };
+  port?: number;
+  framing?: 'ndjson' | 'length-prefixed';
+  tls?: { cert: Buffer; key: Buffer };
+}
+
+/** Checks the flags that take values; returns them parsed, or what is wrong. */
+function checkFlags(values: Values, kind: 'stdio' | 'tcp' | 'unix' | 'http'): Flags | string {
+  const flags: Flags = { stream: {} };
+  const raw = values['max-message-size'];
+  if (raw !== undefined) {
+    const n = Number(raw);
+    if (!/^\d+$/.test(raw) || n < 1 || n > MAX_MESSAGE_SIZE) {
+      return `--max-message-size must be a whole number of bytes from 1 to ${MAX_MESSAGE_SIZE}, got ${JSON.stringify(raw)} (e.g. 1048576 for 1 MiB)`;
+    }
+    flags.stream.maxMessageSize = n;
+  }
+  const portText = kind === 'tcp' ? values.tcp : kind === 'http' ? values.http : undefined;
+  if (portText !== undefined) {
+    const port = Number(portText);
+    if (!/^\d+$/.test(portText) || port > 65_535) {
+      return `--${kind} needs a port number from 0 to 65535 (0 = any free port), got ${JSON.stringify(portText)}`;
+    }
+    flags.port = port;
+  }
+  if (kind === 'unix' && values.unix === '') return '--unix needs a socket path';
+  if (values.host !== undefined && kind !== 'tcp' && kind !== 'http') return '--host applies to --tcp and --http only';
+  if (values.framing !== undefined) {
+    if (kind !== 'tcp' && kind !== 'unix') return '--framing applies to --tcp and --unix only (stdio is NDJSON)';
+    if (values.framing !== 'ndjson' && values.framing !== 'length-prefixed') {
+      return `--framing must be length-prefixed or ndjson, got ${JSON.stringify(values.framing)}`;
+    }
+    flags.framing = values.framing;
+  }
+  if (values.http2 && kind !== 'http') return '--http2 applies to --http only';
+  const cert = values['tls-cert'];
+  const key = values['tls-key'];
+  if (cert !== undefined || key !== undefined) {
+    if (kind === 'stdio') return '--tls-cert/--tls-key apply to --tcp, --unix and --http';
+    if (cert === undefined || key === undefined) return '--tls-cert and --tls-key go together';
+    try {
+      flags.tls = { cert: readFileSync(cert), key: readFileSync(key) };
+    } catch (err) {
+      return `cannot read the TLS files: ${(err as Error).message}`;
+    }
+  }
+  return flags;
+}
+
+async function serveStdio(server: McpServer, options: Record<string, unknown>): Promise<number> {
+  const inner = new StdioServerTransport(options);
   const { transport, closed } = watchClose(inner);
   try {
     await server.connect(transport);
@@ -112,13 +223,68 @@ export async function serve(argv: string[]): Promise<number> {
   const reason = await closed;
   process.off('SIGINT', onSignal);
   process.off('SIGTERM', onSignal);
-  await server.close().catch(() => {});
   // stdin may still hold the event loop open (a paused or half-read stream): release it, so the process ends.
   process.stdin.destroy();
   if (reason) {
     process.stderr.write(`nmcp serve: the session ended: ${reason.message}\n`);
     return 1;
   }
+  return 0;
+}
+
+async function serveNetwork(
+  server: McpServer,
+  kind: 'tcp' | 'unix' | 'http',
+  values: Values,
+  flags: Flags,
+  config: ServeConfig,
+): Promise<number> {
+  let close: () => Promise<void>;
+  let where: string;
+  if (kind === 'http') {
+    // Loaded on demand: fastify and undici are not needed to serve stdio, and every stdio server start would pay for them.
+    const { McpHttpServer } = await import('../transport/http/server/http-server.js');
+    const http = new McpHttpServer(server, {
+      ...config.http,
+      ...flags.stream,
+      port: flags.port as number,
+      ...(values.host === undefined ? {} : { host: values.host }),
+      ...(values.http2 ? { http2: true } : {}),
+      ...(flags.tls ? { https: flags.tls } : {}),
+    });
+    where = `${await http.listen()}${values.http2 ? ' (HTTP/2)' : ''}`;
+    close = () => http.close();
+  } else {
+    const { McpTcpServer } = await import('../transport/tcp/server.js');
+    const tcp = new McpTcpServer(server, {
+      ...config.tcp,
+      ...flags.stream,
+      ...(flags.framing ? { framing: flags.framing } : {}),
+      ...(flags.tls ? { tls: flags.tls } : {}),
+      onDisconnect: (_connection, reason) => {
+        if (reason) process.stderr.write(`nmcp serve: a connection closed: ${reason.message}\n`);
+      },
+    });
+    const address = await tcp.listen(
+      kind === 'unix'
+        ? { path: values.unix as string }
+        : { port: flags.port as number, host: values.host ?? '127.0.0.1' },
+    );
+    const scheme = flags.tls ? 'tls' : kind;
+    where =
+      'path' in address
+        ? `${scheme === 'tls' ? 'tls+unix' : 'unix'}:${address.path}`
+        : `${scheme}://${address.host.includes(':') ? `[${address.host}]` : address.host}:${address.port}`;
+    where += ` (${tcp.options.framing})`;
+    close = () => tcp.close();
+  }
+  process.stderr.write(`nmcp serve: listening on ${where}\n`);
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  process.stderr.write('nmcp serve: closing\n');
+  await close();
   return 0;
 }
 

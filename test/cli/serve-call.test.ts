@@ -2,6 +2,9 @@
  * `nmcp serve` and `nmcp call`, end to end through the built CLI (dist/cli/main.js), plus the argument helpers.
  */
 import { spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parseKeyValues } from '../../src/cli/call.js';
@@ -96,7 +99,14 @@ describe.concurrent('nmcp serve', () => {
       [['serve', '--stdio', '--example', 'nope'], /unknown example "nope"[\s\S]*everything/],
       [['serve', '--stdio', '--example', 'everything', '--max-message-size', '1k'], /--max-message-size must be/],
       [['serve', '--stdio', '--example', 'everything', '--max-message-size', '0'], /--max-message-size must be/],
-      [['serve', '--tcp', '4000'], /Unknown option '--tcp'[\s\S]*nmcp serve --help/],
+      [['serve', '--tcp', '4000'], /--example/],
+      [['serve', '--frobnicate'], /Unknown option '--frobnicate'[\s\S]*nmcp serve --help/],
+      [['serve', '--stdio', '--http', '0', '--example', 'everything'], /choose one transport, not --stdio and --http/],
+      [['serve', '--tcp', '70000', '--example', 'everything'], /--tcp needs a port number/],
+      [['serve', '--http', '0', '--framing', 'ndjson', '--example', 'everything'], /--framing applies to --tcp/],
+      [['serve', '--tcp', '0', '--framing', 'xml', '--example', 'everything'], /--framing must be/],
+      [['serve', '--tcp', '0', '--tls-cert', 'x.pem', '--example', 'everything'], /go together/],
+      [['serve', '--tcp', '0', '--example', 'everything', '--config', '/nonexistent.json'], /cannot read --config/],
     ];
     const results = await Promise.all(cases.map(([args]) => run(args)));
     for (const [i, [args, message]] of cases.entries()) {
@@ -223,6 +233,11 @@ describe.concurrent('nmcp call', () => {
       [['call', '--stdio', `'unterminated`, 'ping'], /unterminated/],
       [['call', '--stdio', SERVER, '--negotiation', 'sometimes', 'ping'], /--negotiation/],
       [['call', '--stdio', SERVER, '--timeout', '-1', 'ping'], /--timeout|option/i],
+      [['call', '--tcp', 'localhost', 'ping'], /--tcp needs HOST:PORT/],
+      [['call', '--http', 'not a url', 'ping'], /--http needs a URL/],
+      [['call', '--http', 'ftp://x/mcp', 'ping'], /http: or https:/],
+      [['call', '--http', 'http://127.0.0.1:1/mcp', '--framing', 'ndjson', 'ping'], /--framing applies/],
+      [['call', '--tcp', '127.0.0.1:1', '--stdio', SERVER, 'ping'], /choose one server/],
     ];
     const results = await Promise.all(cases.map(([args]) => run(args)));
     for (const [i, [args, message]] of cases.entries()) {
@@ -230,5 +245,117 @@ describe.concurrent('nmcp call', () => {
       expect(r.code, args.join(' ')).toBe(2);
       expect(r.stderr).toMatch(message);
     }
+  });
+});
+
+/** Starts `nmcp serve` with a network transport; resolves with its address once it is listening. */
+async function serveNetwork(args: string[]): Promise<{ address: string; stop(): Promise<Run> }> {
+  const child = spawn(process.execPath, [cli, 'serve', ...args, '--example', 'everything'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (s: string) => {
+    stdout += s;
+  });
+  const exited = new Promise<Run>((resolve) => child.on('exit', (code) => resolve({ code, stdout, stderr })));
+  const address = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`nmcp serve ${args.join(' ')} did not listen: ${stderr}`)), 15_000);
+    child.stderr.setEncoding('utf8').on('data', (s: string) => {
+      stderr += s;
+      const m = /listening on (.+)\n/.exec(stderr);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1] as string);
+      }
+    });
+    child.on('exit', () => reject(new Error(`nmcp serve exited: ${stderr}`)));
+  });
+  return {
+    address,
+    stop: async () => {
+      child.kill('SIGTERM');
+      return exited;
+    },
+  };
+}
+
+describe.concurrent('nmcp serve and call over TCP, a Unix socket and HTTP', () => {
+  for (const framing of ['length-prefixed', 'ndjson']) {
+    it(`TCP, ${framing}: call both eras, then SIGTERM closes cleanly (exit 0)`, async ({ expect }) => {
+      const server = await serveNetwork(['--tcp', '0', '--framing', framing]);
+      expect(server.address).toMatch(new RegExp(`^tcp://127\\.0\\.0\\.1:\\d+ \\(${framing}\\)$`));
+      const target = server.address.slice('tcp://'.length, server.address.indexOf(' '));
+      const modern = await run(['call', '--tcp', target, '--framing', framing, 'tools/call', 'echo', 'text=hi']);
+      expect(modern.code, modern.stderr).toBe(0);
+      expect(JSON.parse(modern.stdout).content).toEqual([{ type: 'text', text: 'hi' }]);
+      const legacy = await run([
+        'call',
+        '--tcp',
+        target,
+        '--framing',
+        framing,
+        '--negotiation',
+        'legacy',
+        'tools/list',
+      ]);
+      expect(legacy.code, legacy.stderr).toBe(0);
+      expect(JSON.parse(legacy.stdout).tools.map((t: { name: string }) => t.name)).toContain('echo');
+      const end = await server.stop();
+      expect(end.code).toBe(0);
+      expect(end.stderr).toContain('closing');
+    });
+  }
+
+  it('a Unix socket', async ({ expect }) => {
+    const path = `${tmpdir()}/nmcp-cli-${process.pid}-${Date.now()}.sock`;
+    const server = await serveNetwork(['--unix', path]);
+    expect(server.address).toBe(`unix:${path} (length-prefixed)`);
+    const r = await run(['call', '--unix', path, 'resources/read', 'test://static-text']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout).contents[0].uri).toBe('test://static-text');
+    expect((await server.stop()).code).toBe(0);
+  });
+
+  it('Streamable HTTP: both eras; a connection failure is exit 1 with the reason', async ({ expect }) => {
+    const server = await serveNetwork(['--http', '0']);
+    expect(server.address).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/mcp$/);
+    const modern = await run(['call', '--http', server.address, 'tools/call', 'echo', 'text=over http']);
+    expect(modern.code, modern.stderr).toBe(0);
+    expect(JSON.parse(modern.stdout).content).toEqual([{ type: 'text', text: 'over http' }]);
+    const legacy = await run(['call', '--http', server.address, '--negotiation', 'legacy', 'prompts/list']);
+    expect(legacy.code, legacy.stderr).toBe(0);
+    expect(JSON.parse(legacy.stdout).prompts.length).toBeGreaterThan(0);
+    expect((await server.stop()).code).toBe(0);
+    const gone = await run(['call', '--http', server.address, '--timeout', '3000', 'ping']);
+    expect(gone.code).toBe(1);
+    expect(gone.stderr).toMatch(/could not connect/);
+  });
+
+  it('--config: options reach the transport; a bad key is exit 2 naming it', async ({ expect }) => {
+    const dir = mkdtempSync(`${tmpdir()}/nmcp-cli-`);
+    const bad = `${dir}/bad.json`;
+    writeFileSync(bad, JSON.stringify({ tcp: { maxConnectionz: 5 } }));
+    const r = await run(['serve', '--tcp', '0', '--example', 'everything', '--config', bad]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/maxConnectionz is not a known option/);
+    const unknownSection = `${dir}/section.json`;
+    writeFileSync(unknownSection, JSON.stringify({ websocket: {} }));
+    const r2 = await run(['serve', '--tcp', '0', '--example', 'everything', '--config', unknownSection]);
+    expect(r2.code).toBe(2);
+    expect(r2.stderr).toMatch(/unknown section "websocket"/);
+    // maxConnections 1 from the file: a second connection is refused while the first is open.
+    const good = `${dir}/good.json`;
+    writeFileSync(good, JSON.stringify({ tcp: { maxConnections: 1, framing: 'ndjson' } }));
+    const server = await serveNetwork(['--tcp', '0', '--config', good]);
+    expect(server.address).toContain('(ndjson)');
+    const target = server.address.slice('tcp://'.length, server.address.indexOf(' '));
+    const holder = connect({ port: Number(target.split(':')[1]), host: '127.0.0.1' });
+    await new Promise((resolve) => holder.once('connect', resolve));
+    const refused = await run(['call', '--tcp', target, '--framing', 'ndjson', 'ping']);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/maxConnections|connection/i);
+    holder.destroy();
+    await server.stop();
   });
 });
