@@ -1,5 +1,9 @@
 // Our McpClient over StreamableHttpClientTransport against our own Streamable HTTP server (McpHttpServer, fastify),
 // serving the everything example, in both eras, over HTTP/1.1 and h2c.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEverythingServer } from '../../examples/everything/server.js';
 import { McpClient } from '../../src/client/mcp-client.js';
@@ -89,5 +93,63 @@ describe.each([
     expect((err as NmcpError).code).toBe(ErrorCode.CONNECTION_CLOSED);
     expect(((err as NmcpError).cause as NmcpError).code).toBe(ErrorCode.HTTP_SESSION_EXPIRED);
     await client.close();
+  });
+});
+
+describe('McpClient × McpHttpServer over TLS (https, h2 by ALPN)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'nmcp-http-client-tls-'));
+  let cert: Buffer;
+  let http: McpHttpServer;
+  let url: string;
+  let server: ReturnType<typeof createEverythingServer>;
+  beforeAll(async () => {
+    execFileSync(
+      'openssl',
+      ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=localhost']
+        .concat(['-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1'])
+        .concat(['-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')]),
+      { stdio: 'ignore' },
+    );
+    cert = readFileSync(join(dir, 'cert.pem'));
+    server = createEverythingServer();
+    http = new McpHttpServer(server as never, {
+      port: 0,
+      http2: true,
+      https: { key: readFileSync(join(dir, 'key.pem')), cert },
+    });
+    url = await http.listen();
+  });
+  afterAll(async () => {
+    await http.close();
+    await server.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it.each([
+    ['2', 'auto'],
+    ['2', 'legacy'],
+    ['1.1', 'legacy'],
+  ] as const)(
+    'httpVersion %s, negotiation %s, trusting the server through tls.ca',
+    async (httpVersion, negotiation) => {
+      expect(url.startsWith('https://')).toBe(true);
+      const transport = new StreamableHttpClientTransport(url, { httpVersion, tls: { ca: cert } });
+      const client = new McpClient({ name: 'tls', version: '0' }, { negotiation });
+      await client.connect(transport);
+      try {
+        expect(text(await client.callTool({ name: 'echo', arguments: { text: 'secure' } }))).toBe('secure');
+      } finally {
+        await client.close();
+      }
+    },
+  );
+
+  it('an untrusted certificate closes the transport with NMCP_ERR_CONNECT_FAILED', async () => {
+    const transport = new StreamableHttpClientTransport(url, { httpVersion: '2' });
+    const client = new McpClient({ name: 'tls', version: '0' }, { negotiation: 'legacy' });
+    const err = await client.connect(transport).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(NmcpError);
+    expect((err as NmcpError).code).toBe(ErrorCode.CONNECTION_CLOSED);
+    expect(((err as NmcpError).cause as NmcpError).code).toBe(ErrorCode.CONNECT_FAILED);
   });
 });

@@ -11,6 +11,7 @@ export function createPool(options: ResolvedHttpClientOptions): Pool {
   // The connector is built here because Pool builds its own without `useH2c`: an http: URL with HTTP/2 means h2c with
   // prior knowledge (there is no ALPN without TLS). useH2c is implemented by undici 7 but not in its type declarations.
   const connectorOptions: buildConnector.BuildOptions & { useH2c?: boolean } = {
+    ...options.tls,
     allowH2: h2,
     timeout: options.connectTimeoutMs,
     ...(h2 && options.url.protocol === 'http:' ? { useH2c: true } : {}),

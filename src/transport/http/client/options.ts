@@ -1,3 +1,4 @@
+import type { ConnectionOptions } from 'node:tls';
 import { MiB } from '../../../config/defaults.js';
 import { type NumberRule, resolveOptions } from '../../../config/options.js';
 import { ErrorCode, NmcpError } from '../../../errors.js';
@@ -42,6 +43,11 @@ export interface StreamableHttpClientOptions {
 export interface StreamableHttpClientTransportOptions extends Partial<StreamableHttpClientOptions> {
   /** Headers sent on every request (Authorization, …). The MCP headers the transport owns cannot be set here. */
   headers?: Readonly<Record<string, string>>;
+  /**
+   * TLS options for an https: URL (`ca` for a private CA or a self-signed server, client `cert` / `key`, `servername`,
+   * `rejectUnauthorized`, …), as node:tls takes them. ALPN is the transport's (`httpVersion`).
+   */
+  tls?: Readonly<ConnectionOptions>;
 }
 
 export const DEFAULT_HTTP_CLIENT_OPTIONS: Readonly<StreamableHttpClientOptions> = Object.freeze({
@@ -93,6 +99,7 @@ const RESERVED_HEADERS = new Set([
 export interface ResolvedHttpClientOptions extends StreamableHttpClientOptions {
   url: URL;
   headers: Readonly<Record<string, string>>;
+  tls: Readonly<ConnectionOptions> | undefined;
 }
 
 const SCOPE = 'StreamableHttpClientTransport';
@@ -116,9 +123,15 @@ export function resolveHttpClientOptions(
       scope: SCOPE,
     });
   }
-  const { headers, ...rest } = options ?? {};
+  const { headers, tls, ...rest } = options ?? {};
   const resolved = resolveOptions(SCOPE, DEFAULT_HTTP_CLIENT_OPTIONS, RULES, rest);
-  return { ...resolved, url: parsed, headers: resolveHeaders(headers) };
+  if (tls !== undefined && (typeof tls !== 'object' || tls === null || Array.isArray(tls))) {
+    throw invalid('tls', tls, 'must be node:tls connection options ({ ca, cert, key, servername, … })');
+  }
+  if (tls !== undefined && parsed.protocol !== 'https:') {
+    throw invalid('tls', Object.keys(tls), 'applies to https: URLs only');
+  }
+  return { ...resolved, url: parsed, headers: resolveHeaders(headers), tls };
 }
 
 function resolveHeaders(headers: unknown): Readonly<Record<string, string>> {
