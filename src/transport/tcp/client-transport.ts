@@ -177,7 +177,17 @@ export class TcpClientTransport implements Transport {
     const why = reason ? `: ${reason.message}` : ' (the server closed it)';
     if (!this.reconnectPolicy) {
       this.#closed = true;
-      sink.closed(reason);
+      const refused = reason instanceof NmcpError && reason.code === ErrorCode.CONNECTION_LIMIT;
+      sink.closed(
+        refused
+          ? reason
+          : new NmcpError(
+              ErrorCode.CONNECTION_CLOSED,
+              `the connection to ${where} was lost${why}; not reconnecting (reconnect is off)`,
+              { target: where, reconnecting: false },
+              reason ? { cause: reason } : undefined,
+            ),
+      );
       return;
     }
     this.#reconnecting = true;
