@@ -568,26 +568,41 @@ describe('StreamableHttpClientTransport: SSE resumption', () => {
     expect(JSON.parse(got.messages[0] as string).result).toEqual({ late: true });
   });
 
-  it('cancelling a request closes its response stream', async () => {
-    let streamClosed = false;
-    const { url } = await serve((_req, res, body) => {
-      const msg = JSON.parse(body);
-      if (msg.id === undefined) return void res.writeHead(202).end();
-      res.writeHead(200, SSE_HEAD);
-      res.write(': waiting\n\n');
-      res.on('close', () => {
-        streamClosed = true;
+  it.each([
+    ['after', 50],
+    ['before', 0],
+  ])(
+    'cancelling a request closes its response stream (cancelled %s its headers arrived)',
+    async (_when, headerDelay) => {
+      let streamClosed = false;
+      let received = false;
+      const { url } = await serve((_req, res, body) => {
+        const msg = JSON.parse(body);
+        if (msg.id === undefined) return void res.writeHead(202).end();
+        received = true;
+        res.on('close', () => {
+          streamClosed = true;
+        });
+        // 'before': the headers wait until the cancellation has been sent.
+        setTimeout(
+          () => {
+            res.writeHead(200, SSE_HEAD);
+            res.write(': waiting\n\n');
+          },
+          headerDelay === 0 ? 100 : 0,
+        );
       });
-    });
-    const { t, got } = await open(url);
-    t.send(req(5, 'tools/call', { name: 'slow' }));
-    await new Promise((r) => setTimeout(r, 50));
-    t.send(JSON.stringify({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: 5 } }));
-    await until(() => streamClosed);
-    await new Promise((r) => setTimeout(r, 50));
-    // The session already failed the request locally: nothing is synthesized for it.
-    expect(got.messages).toEqual([]);
-  });
+      const { t, got } = await open(url);
+      t.send(req(5, 'tools/call', { name: 'slow' }));
+      await until(() => received);
+      if (headerDelay) await new Promise((r) => setTimeout(r, headerDelay));
+      t.send(JSON.stringify({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: 5 } }));
+      await until(() => streamClosed);
+      await new Promise((r) => setTimeout(r, 50));
+      // The session already failed the request locally: nothing is synthesized for it.
+      expect(got.messages).toEqual([]);
+    },
+  );
 });
 
 describe('StreamableHttpClientTransport: connections', () => {

@@ -95,6 +95,10 @@ export class StreamableHttpClientTransport implements Transport {
   #protocolVersion: string | undefined;
   #initializeId: RequestId | undefined;
   #standalone: Stream | undefined;
+  /** Requests whose POST has not got its response headers yet. */
+  readonly #awaitingHeaders = new Set<RequestId>();
+  /** Of those, the ones cancelled meanwhile: a stream that then opens for them is closed at once. */
+  readonly #cancelledEarly = new Set<RequestId>();
   /** x-mcp-header declarations by tool name, learnt from the modern tools/list results this transport carried. */
   readonly #toolParams = new Map<string, ParamDeclaration[]>();
   /** Modern tools/list requests whose result is awaited (to learn the declarations). */
@@ -174,6 +178,7 @@ export class StreamableHttpClientTransport implements Transport {
       if (declarations) Object.assign(headers, paramHeaders(declarations, out.modern.arguments));
     }
     const sentSession = headers['mcp-session-id'];
+    for (const id of out.requestIds) this.#awaitingHeaders.add(id);
     let res: Dispatcher.ResponseData;
     try {
       res = await pool.request({
@@ -187,9 +192,14 @@ export class StreamableHttpClientTransport implements Transport {
         idempotent: this.#options.httpVersion === '2',
       });
     } catch (err) {
-      this.#networkFailure(err, out.requestIds);
+      const cancelled = this.#headersArrived(out.requestIds);
+      this.#networkFailure(
+        err,
+        out.requestIds.filter((id) => !cancelled.has(id)),
+      );
       return;
     }
+    const cancelled = this.#headersArrived(out.requestIds);
     this.#answered = true;
     if (this.#closing) {
       res.body.destroy();
@@ -216,9 +226,16 @@ export class StreamableHttpClientTransport implements Transport {
       return;
     }
     if (type === SSE_TYPE) {
+      const live = out.requestIds.filter((id) => !cancelled.has(id));
+      if (live.length === 0) {
+        // Cancelled while waiting for the headers: closing the stream is how the server learns it (modern era).
+        res.body.destroy();
+        this.#unwatch(out.requestIds);
+        return;
+      }
       const stream: Stream = {
         kind: 'post',
-        pending: new Set(out.requestIds),
+        pending: new Set(live),
         protocolVersion: headers['mcp-protocol-version'],
         lastEventId: undefined,
         retryMs: undefined,
@@ -227,7 +244,7 @@ export class StreamableHttpClientTransport implements Transport {
         body: undefined,
         cancelled: false,
       };
-      for (const id of out.requestIds) this.#streams.set(id, stream);
+      for (const id of live) this.#streams.set(id, stream);
       await this.#follow(stream, res.body);
       return;
     }
@@ -248,6 +265,16 @@ export class StreamableHttpClientTransport implements Transport {
     this.#failRequests(out.requestIds, `unexpected response Content-Type ${JSON.stringify(type ?? null)}`, {
       httpStatus: statusCode,
     });
+  }
+
+  /** The response headers of a POST arrived (or it failed): returns which of its requests were cancelled meanwhile. */
+  #headersArrived(requestIds: readonly RequestId[]): Set<RequestId> {
+    const cancelled = new Set<RequestId>();
+    for (const id of requestIds) {
+      this.#awaitingHeaders.delete(id);
+      if (this.#cancelledEarly.delete(id)) cancelled.add(id);
+    }
+    return cancelled;
   }
 
   /** Headers every request carries: the custom ones, and the session and version of the legacy era. */
@@ -519,7 +546,10 @@ export class StreamableHttpClientTransport implements Transport {
   /** A cancelled request's response stream is closed: the server aborts the handler, and the connection is freed. */
   #cancelStream(id: RequestId): void {
     const stream = this.#streams.get(id);
-    if (!stream) return;
+    if (!stream) {
+      if (this.#awaitingHeaders.has(id)) this.#cancelledEarly.add(id);
+      return;
+    }
     stream.pending.delete(id);
     this.#streams.delete(id);
     this.#unwatch([id]);
