@@ -9,7 +9,6 @@
  */
 
 import { constants as zlibConstants } from 'node:zlib';
-import fastifyCompress from '@fastify/compress';
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest, RawServerBase } from 'fastify';
 import { ErrorCode, NmcpError } from '../../../errors.js';
 import { RpcCode } from '../../../protocol/jsonrpc.js';
@@ -45,6 +44,8 @@ export async function registerMcpRoutes(
     done(null, body);
   });
   if (o.enableCompression) {
+    // Loaded here, not at the top: importing nmcp (stdio, TCP) must not pay for the HTTP stack.
+    const { default: fastifyCompress } = await import('@fastify/compress');
     await app.register(fastifyCompress, {
       global: true,
       threshold: o.compressionThresholdBytes,

@@ -8,7 +8,7 @@
  */
 
 import type { AddressInfo } from 'node:net';
-import Fastify from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { ErrorCode, NmcpError } from '../../../errors.js';
 import type { McpServer } from '../../../server/mcp-server.js';
 import { type AnyFastify, registerMcpRoutes } from './fastify-plugin.js';
@@ -24,10 +24,11 @@ function invalid(key: string, message: string): NmcpError {
 export class McpHttpServer {
   /** The endpoint (sessions, streams); also reachable for metrics and tests. */
   readonly handler: McpHttpHandler;
-  readonly #app: ReturnType<typeof Fastify>;
+  readonly #options: HttpServerOptions;
   readonly #port: number;
   readonly #host: string;
   readonly #tls: boolean;
+  #app: FastifyInstance | undefined;
   #url: string | undefined;
 
   constructor(server: McpServer, options: HttpServerOptions = {}) {
@@ -43,12 +44,23 @@ export class McpHttpServer {
     if (keepAliveTimeoutMs !== undefined && (!Number.isInteger(keepAliveTimeoutMs) || keepAliveTimeoutMs < 0)) {
       throw invalid('keepAliveTimeoutMs', 'must be a non-negative integer (ms)');
     }
+    this.#options = options;
     this.#port = port;
     this.#host = host;
     this.#tls = https !== undefined;
+    this.handler = new McpHttpHandler(server, resolved, (err) => this.#app?.log.warn({ err }, err.message));
+  }
+
+  /** Starts listening; resolves with the endpoint URL. */
+  async listen(): Promise<string> {
+    if (this.#app !== undefined)
+      throw new NmcpError(ErrorCode.INVALID_STATE, 'McpHttpServer.listen(): already listening', {});
+    // fastify is loaded on first listen: importing nmcp (stdio, TCP) must not pay for the HTTP stack.
+    const { default: Fastify } = await import('fastify');
+    const { http2 = false, https, logger = false, keepAliveTimeoutMs } = this.#options;
     const base = {
       logger,
-      bodyLimit: resolved.scalars.maxMessageSize,
+      bodyLimit: this.handler.options.maxMessageSize,
       // SSE streams and slow consumers must not hold close() up: every connection is closed with the server.
       forceCloseConnections: true,
       ...(keepAliveTimeoutMs === undefined ? {} : { keepAliveTimeout: keepAliveTimeoutMs }),
@@ -61,18 +73,14 @@ export class McpHttpServer {
       : https
         ? Fastify({ ...base, https })
         : Fastify(base);
-    this.#app = app as unknown as ReturnType<typeof Fastify>;
-    this.handler = new McpHttpHandler(server, resolved, (err) => app.log.warn({ err }, err.message));
+    this.#app = app as unknown as FastifyInstance;
     const handler = this.handler;
-    void (app as unknown as AnyFastify).register(async (scope: AnyFastify) => {
+    const options = this.#options;
+    await (app as unknown as AnyFastify).register(async (scope: AnyFastify) => {
       await registerMcpRoutes(scope, handler, options);
     });
-  }
-
-  /** Starts listening; resolves with the endpoint URL. */
-  async listen(): Promise<string> {
-    await this.#app.listen({ port: this.#port, host: this.#host });
-    const address = this.#app.server.address() as AddressInfo;
+    await app.listen({ port: this.#port, host: this.#host });
+    const address = app.server.address() as AddressInfo;
     const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
     this.#url = `${this.#tls ? 'https' : 'http'}://${host}:${address.port}${this.handler.options.path}`;
     return this.#url;
@@ -86,13 +94,14 @@ export class McpHttpServer {
 
   /** The port bound (after listen()). */
   get port(): number {
+    if (this.#app === undefined) throw new NmcpError(ErrorCode.INVALID_STATE, 'McpHttpServer.port: not listening', {});
     return (this.#app.server.address() as AddressInfo).port;
   }
 
   /** Ends every session and stream, then stops listening. The McpServer stays open. */
   async close(): Promise<void> {
     await this.handler.close();
-    await this.#app.close();
+    await this.#app?.close();
   }
 }
 
