@@ -3,6 +3,7 @@ import { once } from 'node:events';
 import { connect, createServer, type Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { ErrorCode, type NmcpError } from '../../../src/errors.js';
+import { TcpClientTransport } from '../../../src/transport/tcp/client-transport.js';
 import type { TcpTransport } from '../../../src/transport/tcp/connection.js';
 import { connectClient, listenTcp, text, until } from './helpers.js';
 
@@ -143,6 +144,7 @@ describe('TCP limits', () => {
     const { tcp, address } = await listenTcp({
       sendTimeoutMs: 400,
       maxPendingBytes,
+      maxMessageSize: 256 * 1024, // the effective bound is max(maxPendingBytes, maxMessageSize + 4)
       sendBufferSize: 32 * 1024,
       recvBufferSize: 32 * 1024,
       onDisconnect: (_c, r) => reasons.push(r),
@@ -206,5 +208,50 @@ describe('TCP limits', () => {
     expect(tcp.stats.active).toBe(0);
     raw.destroy();
     await tcp.close();
+  });
+
+  it('backpressure on the client side: a server that stops reading makes send() refuse at maxPendingBytes, then sendTimeoutMs closes', async () => {
+    const sockets: Socket[] = [];
+    const deaf = createServer((socket) => {
+      socket.pause(); // accepts, never reads
+      socket.on('error', () => {});
+      sockets.push(socket);
+    });
+    deaf.listen(0, '127.0.0.1');
+    await once(deaf, 'listening');
+    const { port } = deaf.address() as { port: number };
+    const maxPendingBytes = 256 * 1024;
+    const transport = new TcpClientTransport({
+      port,
+      sendTimeoutMs: 300,
+      maxPendingBytes,
+      maxMessageSize: 64 * 1024, // the effective bound is max(maxPendingBytes, maxMessageSize + 4)
+      sendBufferSize: 16 * 1024,
+      recvBufferSize: 16 * 1024,
+    });
+    const closed: (Error | undefined)[] = [];
+    await transport.start({ message: () => {}, frameError: () => {}, closed: (r) => closed.push(r) });
+    const message = JSON.stringify({
+      jsonrpc: '2.0',
+      method: 'notifications/message',
+      params: { data: 'z'.repeat(8 * 1024) },
+    });
+    let accepted = 0;
+    let maxPending = 0;
+    // Keep offering messages for a while: once the kernel buffers are full, the queue fills to the bound and stops.
+    for (let round = 0; round < 200 && closed.length === 0; round++) {
+      for (let i = 0; i < 16; i++) if (transport.send(message)) accepted++;
+      maxPending = Math.max(maxPending, transport.connection?.pendingBytes ?? 0);
+      await new Promise((r) => setTimeout(r, 1));
+    }
+    await until(() => closed.length === 1, 5_000);
+    expect(maxPending).toBeLessThanOrEqual(maxPendingBytes);
+    expect(accepted * message.length).toBeLessThan(200 * 16 * message.length); // some were refused: the queue is bounded
+    const reason = closed[0] as NmcpError;
+    expect(reason.code).toBe(ErrorCode.CONNECTION_CLOSED);
+    expect((reason.cause as NmcpError).code).toBe(ErrorCode.WRITE_TIMEOUT);
+    expect(transport.send(message)).toBe(false);
+    for (const s of sockets) s.destroy();
+    deaf.close();
   });
 });
