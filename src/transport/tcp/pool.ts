@@ -34,7 +34,7 @@ export interface McpClientPoolTuning {
   healthCheckIdleMs: number;
   /** How long that ping may take, ms. Default 2,000. */
   healthCheckTimeoutMs: number;
-  /** How long a call waits for a live connection when none is up (all being replaced), ms. Default 5,000. */
+  /** How long a call waits for a live connection when none is up (all being replaced), ms. Default 5,000. 0 = fail at once. */
   acquireTimeoutMs: number;
 }
 

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCode, NmcpError } from '../../../src/errors.js';
+import { activeCore } from '../../../src/native/index.js';
 import { TcpClientTransport } from '../../../src/transport/tcp/client-transport.js';
 import type { TcpTransport } from '../../../src/transport/tcp/connection.js';
 import { McpTcpServer } from '../../../src/transport/tcp/server.js';
@@ -116,7 +117,28 @@ describe('TCP transport: server and client', () => {
         expect(text(await client.callTool({ name: 'echo', arguments: { text: 'secret' } }))).toBe('secret');
         const [served] = [...tcp.connections] as [TcpTransport];
         expect(served.kind).toBe('tls');
+        // Socket options reach the TCP socket under TLS too (the TLS socket's handle carries the descriptor).
+        for (const report of [served.socketOptionsReport, transport.socketOptionsReport]) {
+          expect(report?.applied).toContain('TCP_NODELAY');
+          if (activeCore().kind === 'native' && process.platform === 'linux') {
+            expect(report?.applied).toContain('TCP_KEEPINTVL');
+          }
+        }
         await client.close();
+      } finally {
+        await tcp.close();
+      }
+    });
+
+    it('maxConnections over TLS: the refusal frame arrives after the handshake, and the client names the limit', async () => {
+      const { tcp, address } = await listenTcp({ tls: { key, cert }, maxConnections: 1 });
+      const { port } = address as { port: number };
+      try {
+        const first = await connectClient({ port, tls: { ca: cert } });
+        const err = (await connectClient({ port, tls: { ca: cert } }).catch((e: unknown) => e)) as NmcpError;
+        expect((err.cause as NmcpError).code).toBe(ErrorCode.CONNECTION_LIMIT);
+        expect(tcp.stats.refused).toBe(1);
+        await first.client.close();
       } finally {
         await tcp.close();
       }
