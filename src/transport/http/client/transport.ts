@@ -258,7 +258,9 @@ export class StreamableHttpClientTransport implements Transport {
         });
         return;
       }
-      this.#deliver(text, undefined);
+      // A response nobody waits for any more (its request was cancelled) would only be an unexpected response.
+      if (cancelled.size === 0 || cancelled.size < out.requestIds.length) this.#deliver(text, undefined);
+      else this.#unwatch(out.requestIds);
       return;
     }
     await res.body.dump().catch(() => {});
