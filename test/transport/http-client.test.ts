@@ -691,6 +691,11 @@ describe('StreamableHttpClientTransport: options', () => {
     ['http://h/mcp', { headers: { 'Mcp-Session-Id': 'x' } }, 'StreamableHttpClientTransport.headers.Mcp-Session-Id'],
     ['http://h/mcp', { headers: { 'X-A': 'a\r\nb' } }, 'StreamableHttpClientTransport.headers.X-A'],
     ['http://h/mcp', { headers: { 'bad name': 'v' } }, 'StreamableHttpClientTransport.headers.bad name'],
+    [
+      'http://h/mcp',
+      { headers: { 'Mcp-Param-Region': 'eu' } },
+      'StreamableHttpClientTransport.headers.Mcp-Param-Region',
+    ],
     ['http://h/mcp', { tls: { ca: 'x' } }, 'StreamableHttpClientTransport.tls'],
     ['https://h/mcp', { tls: 'x' }, 'StreamableHttpClientTransport.tls'],
   ])('rejects %s %j naming the key', (url, options, key) => {

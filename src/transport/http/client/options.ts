@@ -144,7 +144,7 @@ function resolveHeaders(headers: unknown): Readonly<Record<string, string>> {
     const lower = name.toLowerCase();
     if (!/^[!#$%&'*+\-.^_`|~0-9a-z]+$/.test(lower))
       throw invalid(`headers.${name}`, name, 'is not a valid header name');
-    if (RESERVED_HEADERS.has(lower)) {
+    if (RESERVED_HEADERS.has(lower) || lower.startsWith('mcp-param-')) {
       throw invalid(`headers.${name}`, value, 'is set by the transport itself and cannot be overridden');
     }
     if (typeof value !== 'string' || /[\r\n\0]/.test(value)) {
