@@ -61,6 +61,9 @@ describe.each([
       }
       expect((await client.listTools()).map((t) => t.name)).toEqual(expect.arrayContaining(['echo', 'sample']));
       expect(text(await client.callTool({ name: 'echo', arguments: { text: 'ça va' } }))).toBe('ça va');
+      // Modern: the server checks the Mcp-Param-Region header the tools/list result taught the transport (SEP-2243).
+      const custom = await client.callTool({ name: 'test_custom_headers', arguments: { region: 'Zürich' } });
+      expect(text(custom)).toBe('region=Zürich');
       const steps: number[] = [];
       const done = await client.callTool(
         { name: 'long_running_operation', arguments: { steps: 3, delayMs: 5 } },
