@@ -125,6 +125,7 @@ export type {
 export {
   DEFAULT_HTTP_OPTIONS,
   HttpAuthError,
+  httpCloseStream,
   httpPrincipal,
   McpHttpHandler,
   McpHttpServer,

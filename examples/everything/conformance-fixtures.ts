@@ -3,7 +3,7 @@
  * prompts, `test://…` resources. Names, arguments and results follow the suite's everything-server requirements
  * (SERVER_REQUIREMENTS.md and its reference examples/servers/typescript/everything-server.ts).
  */
-import { type McpServer, ResourceTemplate } from 'nmcp';
+import { httpCloseStream, type McpServer, ResourceTemplate } from 'nmcp';
 
 /** A 1×1 red PNG. */
 export const TEST_IMAGE_BASE64 =
@@ -270,6 +270,20 @@ export function registerConformanceFixtures(server: McpServer, watched: () => st
         },
       });
       return text(`Elicitation completed: action=${result.action}, content=${JSON.stringify(result.content ?? {})}`);
+    },
+  );
+  // 2025-11-25 SSE polling (SEP-1699): the server closes the POST's stream mid-call; the client resumes it with GET +
+  // Last-Event-ID and gets the result there. Over stdio there is no stream to close: the tool just answers.
+  server.registerTool(
+    'test_reconnection',
+    {
+      description: 'Closes its SSE stream mid-call; the result arrives after the client resumes',
+      inputSchema: NO_ARGS,
+    },
+    async (_args, ctx) => {
+      const closed = httpCloseStream(ctx.session, ctx.requestId);
+      await sleep(100, ctx.signal);
+      return text(`Reconnection test completed${closed ? ' (the stream was closed and resumed)' : ''}`);
     },
   );
   // 2026-07-28 (server-stateless): diagnostic tools the suite calls over HTTP.

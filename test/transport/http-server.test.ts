@@ -276,6 +276,35 @@ describe('Streamable HTTP server, legacy era (raw client)', () => {
     expect(resumed.messages.at(-1)).toMatchObject({ id: 'r', result: { content: [{ text: 'completed 6 steps' }] } });
   });
 
+  it('SSE polling: a handler closes its stream (httpCloseStream) after the priming event; GET + Last-Event-ID gets the result', async () => {
+    const sid = await initialize(url);
+    const first = new StreamReader(url, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        accept: 'text/event-stream, application/json',
+        'mcp-session-id': sid,
+      },
+      body: JSON.stringify({
+        jsonrpc: '2.0',
+        id: 'poll',
+        method: 'tools/call',
+        params: { name: 'test_reconnection', arguments: {} },
+      }),
+    });
+    await first.done; // the server ended the connection mid-call
+    expect(first.raw).toMatch(/^id: \d+\nretry: 1000\ndata: \n\n$/); // only the priming event, with the retry hint
+    expect(first.messages).toEqual([]);
+    const resumed = new StreamReader(url, {
+      headers: { 'mcp-session-id': sid, accept: 'text/event-stream', 'last-event-id': first.events[0]?.id as string },
+    });
+    await resumed.done;
+    expect(resumed.messages.at(-1)).toMatchObject({
+      id: 'poll',
+      result: { content: [{ text: 'Reconnection test completed (the stream was closed and resumed)' }] },
+    });
+  });
+
   it('a sampling request made by a tool goes on that POST stream, and the client answers it with a POST', async () => {
     const sid = await initialize(url, '2025-11-25', { sampling: {} });
     const call = new StreamReader(url, {

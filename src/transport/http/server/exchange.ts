@@ -46,8 +46,10 @@ export class Exchange {
   readonly #headers: Record<string, string>;
   readonly #host: ExchangeHost;
   readonly #statusOf: ((text: string) => number) | undefined;
-  /** Sent first on a new SSE stream when set (2025-11-25 priming event): its retry hint in ms. */
+  /** Sent first on a new SSE stream when set (2025-11-25 priming event). */
   readonly #prime: boolean;
+  /** The priming event's `retry:` hint, ms (0: none). */
+  readonly #retryMs: number;
   #gone = false;
 
   constructor(init: {
@@ -61,6 +63,7 @@ export class Exchange {
     /** HTTP status of a JSON reply (modern errors are 400/404); default 200. */
     statusOf?: (text: string) => number;
     prime?: boolean;
+    retryMs?: number;
   }) {
     this.#reply = init.reply;
     this.#accepts = init.accepts;
@@ -69,6 +72,7 @@ export class Exchange {
     this.#host = init.host;
     this.#statusOf = init.statusOf;
     this.#prime = init.prime ?? false;
+    this.#retryMs = init.retryMs ?? 0;
     this.#headerFn = init.headers;
     this.#headers = {};
     init.reply.raw.on('close', () => {
@@ -118,6 +122,22 @@ export class Exchange {
     this.#state = 'sse';
   }
 
+  /**
+   * SSE polling (2025-11-25): ends the connection now but not the exchange. Later events wait in the event store, and
+   * the client resumes with GET + Last-Event-ID (the priming event gave it an id). Only for a primed stream, else
+   * nothing could be resumed: returns false.
+   */
+  detach(): boolean {
+    if (this.#state === 'finished' || this.#gone || !this.#prime) return false;
+    if (this.#state === 'pending') {
+      if (!this.#accepts.sse) return false;
+      this.#openSse();
+    }
+    if (this.#sse === undefined) return false;
+    this.#sse.end();
+    return true;
+  }
+
   /** Ends the exchange without its reply (the session ended): a pending POST gets `status` with `errorBody`. */
   abort(status: number, errorBody: string): void {
     if (this.#state === 'finished') return;
@@ -164,7 +184,7 @@ export class Exchange {
     this.#host.streamOpened(stream);
     if (this.#prime) {
       const id = this.#host.eventId(this.streamId, '');
-      if (id !== undefined) stream.prime(id);
+      if (id !== undefined) stream.prime(id, this.#retryMs > 0 ? this.#retryMs : undefined);
     }
   }
 

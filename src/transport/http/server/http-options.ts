@@ -38,6 +38,8 @@ export type HttpScalarOptions = {
   sessionIdleTimeoutMs: number;
   /** An SSE stream idle for this long gets a `: keep-alive` comment. Default 15,000 ms; 0 = none. */
   sseKeepAliveMs: number;
+  /** The `retry:` hint of a POST stream's priming event: how long a client waits before resuming. Default 1000 ms; 0 = none. */
+  sseRetryMs: number;
   /** Bytes written to a session's SSE streams but not yet taken by the client; beyond it the stream is closed. Default 8 MiB. */
   maxPendingBytes: number;
   /** SSE events kept per session for `Last-Event-ID` resumption (the in-memory store). Default 100; 0 = no resumability. */
@@ -81,6 +83,7 @@ export const DEFAULT_HTTP_OPTIONS: Readonly<HttpScalarOptions> = Object.freeze({
   maxSessions: 10_000,
   sessionIdleTimeoutMs: 1_800_000, // ms, 0 = never
   sseKeepAliveMs: 15_000, // ms, 0 = none
+  sseRetryMs: 1000, // ms, 0 = none
   maxPendingBytes: 8 * MiB, // bytes per session
   eventStoreMaxEvents: 100, // events per session, 0 = no resumability
   eventStoreMaxBytes: 1 * MiB, // bytes per session
@@ -95,6 +98,7 @@ export const HTTP_RULES = {
   maxSessions: { min: 1, max: 10_000_000, what: 'sessions' },
   sessionIdleTimeoutMs: { min: 0, max: 604_800_000, what: 'milliseconds, 0 = never' },
   sseKeepAliveMs: { min: 0, max: 3_600_000, what: 'milliseconds, 0 = none' },
+  sseRetryMs: { min: 0, max: 3_600_000, what: 'milliseconds, 0 = none' },
   maxPendingBytes: { min: 1024, max: 8 * 1024 * MiB, what: 'bytes' },
   eventStoreMaxEvents: { min: 0, max: 1_000_000, what: 'events per session, 0 = none' },
   eventStoreMaxBytes: { min: 0, max: 1024 * MiB, what: 'bytes per session' },

@@ -12,5 +12,5 @@ export type {
 } from './http-options.js';
 export { DEFAULT_HTTP_OPTIONS } from './http-options.js';
 export { McpHttpServer, serveHttp } from './http-server.js';
-export { httpPrincipal, McpHttpHandler } from './mcp-http-handler.js';
+export { httpCloseStream, httpPrincipal, McpHttpHandler } from './mcp-http-handler.js';
 export { HttpAuthError } from './security.js';

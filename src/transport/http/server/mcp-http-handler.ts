@@ -50,12 +50,36 @@ export interface RequestLike {
   readonly raw: { readonly socket: { readonly localAddress?: string | undefined } | null };
 }
 
+/**
+ * Per-session side tables, kept on globalThis under Symbol.for keys so that two copies of nmcp in one process (an app's
+ * and a library's, or dist and src) see the same entries — as NmcpError's brand does for instanceof.
+ */
+function sharedWeakMap<V>(name: string): WeakMap<ServerSession, V> {
+  const registry = globalThis as unknown as Record<symbol, WeakMap<ServerSession, V> | undefined>;
+  const key = Symbol.for(name);
+  registry[key] ??= new WeakMap<ServerSession, V>();
+  return registry[key];
+}
+
 /** The principal an auth hook returned for each session's latest request (see httpPrincipal). */
-const PRINCIPALS = new WeakMap<ServerSession, unknown>();
+const PRINCIPALS = sharedWeakMap<unknown>('nmcp.http.principals');
 
 /** The principal the `auth` hook returned for the request a handler serves (`httpPrincipal(ctx.session)`). */
 export function httpPrincipal(session: ServerSession): unknown {
   return PRINCIPALS.get(session);
+}
+
+/** The legacy HTTP sessions' transports, for httpCloseStream. */
+const TRANSPORTS = sharedWeakMap<{ closeStream(id: RequestId): boolean }>('nmcp.http.transports');
+
+/**
+ * SSE polling (spec 2025-11-25): a handler closes the connection of its request's SSE stream without ending the
+ * request — `httpCloseStream(ctx.session, ctx.requestId)`. The client reconnects with GET + Last-Event-ID (after the
+ * priming event's `retry` delay) and gets what was sent meanwhile, then the rest. Returns false when there is nothing
+ * to close that way: not a legacy HTTP session, no event store, or a JSON-only client.
+ */
+export function httpCloseStream(session: ServerSession, requestId: RequestId): boolean {
+  return TRANSPORTS.get(session)?.closeStream(requestId) ?? false;
 }
 
 export function rpcErrorBody(id: RequestId | null, code: number, message: string, data?: unknown): string {
@@ -317,6 +341,7 @@ export class McpHttpHandler {
       this.#initializing--;
     }
     transport.session = session;
+    TRANSPORTS.set(session, transport);
     this.#sessions.set(sessionId, transport);
     session.onclose = () => {
       if (this.#sessions.get(sessionId) === transport) this.#sessions.delete(sessionId);
@@ -393,6 +418,7 @@ export class McpHttpHandler {
           streamId: transport.newStreamId(),
           host: transport,
           prime: this.eventStore !== undefined && session.protocolVersion === '2025-11-25',
+          retryMs: this.options.sseRetryMs,
         });
         transport.dispatch(text, exchange);
         return reply;

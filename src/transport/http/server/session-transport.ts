@@ -107,6 +107,11 @@ export class SessionTransport implements Transport, ExchangeHost {
     exchange.cancel();
   }
 
+  /** Closes the SSE connection of the POST carrying request `id`, keeping the request (SSE polling). */
+  closeStream(id: RequestId): boolean {
+    return this.#byRequest.get(id)?.detach() ?? false;
+  }
+
   /** The unfinished POST whose stream is `streamId`. */
   openExchange(streamId: string): Exchange | undefined {
     return this.#open.get(streamId);
