@@ -61,6 +61,7 @@ describe('Streamable HTTP server, legacy era (raw client)', () => {
     );
     expect(r.status).toBe(200);
     expect(r.headers['content-type']).toMatch(/^application\/json/);
+    expect(r.headers.connection).toBe('keep-alive'); // HTTP/1.1 keep-alive: undici reuses the connection
     expect(r.json).toEqual({ jsonrpc: '2.0', id: 1, result: { content: [{ type: 'text', text: 'hi' }] } });
     const n = await post(
       url,
