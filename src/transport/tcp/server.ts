@@ -1,4 +1,3 @@
-import { once } from 'node:events';
 import { createServer as createNetServer, type Server as NetServer, type Socket } from 'node:net';
 import { createServer as createTlsServer, type TlsOptions } from 'node:tls';
 import { ErrorCode, NmcpError } from '../../errors.js';
@@ -30,6 +29,8 @@ export interface McpTcpServerOptions extends Partial<TcpServerOptions> {
   onDisconnect?: (connection: TcpTransport, reason?: Error) => void;
   /** Called for each connection refused because maxConnections were open (also counted in stats.refused). */
   onRefused?: (remote: string) => void;
+  /** Called with errors of the listener after listen() (an accept that failed, e.g. EMFILE); it keeps listening. */
+  onError?: (error: Error) => void;
 }
 
 /** Where a server listens: a TCP host and port, or a Unix socket path. */
@@ -59,7 +60,7 @@ export const CONNECTION_LIMIT_RPC_CODE = -32000;
 export class McpTcpServer {
   readonly options: Readonly<TcpServerOptions>;
   readonly #server: ConnectableServer;
-  readonly #hooks: Pick<McpTcpServerOptions, 'onConnection' | 'onDisconnect' | 'onRefused'>;
+  readonly #hooks: Pick<McpTcpServerOptions, 'onConnection' | 'onDisconnect' | 'onRefused' | 'onError'>;
   readonly #tls: TlsOptions | undefined;
   readonly #connections = new Set<TcpTransport>();
   readonly #stats: TcpServerStats = { active: 0, accepted: 0, refused: 0 };
@@ -71,10 +72,10 @@ export class McpTcpServer {
     if (typeof server?.connect !== 'function') {
       throw invalidOption('McpTcpServer', 'server', server, 'must be an McpServer (an object with connect())');
     }
-    const objectKeys = ['tls', 'onConnection', 'onDisconnect', 'onRefused'];
+    const objectKeys = ['tls', 'onConnection', 'onDisconnect', 'onRefused', 'onError'];
     const { objects, primitives } = splitOptions('McpTcpServer', options, DEFAULT_TCP_SERVER_OPTIONS, objectKeys);
     this.options = resolveTcpServerOptions('McpTcpServer', primitives as Partial<TcpServerOptions>);
-    for (const key of ['onConnection', 'onDisconnect', 'onRefused']) {
+    for (const key of ['onConnection', 'onDisconnect', 'onRefused', 'onError']) {
       if (objects[key] !== undefined && typeof objects[key] !== 'function') {
         throw invalidOption('McpTcpServer', key, objects[key], 'must be a function');
       }
@@ -123,13 +124,21 @@ export class McpTcpServer {
     } else {
       listener.listen({ port: target.port ?? 0, host: target.host ?? '127.0.0.1', backlog });
     }
-    await Promise.race([
-      once(listener, 'listening'),
-      once(listener, 'error').then(([err]) => {
+    await new Promise<void>((resolve, reject) => {
+      const onError = (err: Error) => {
+        listener.off('listening', onListening);
         this.#listener = undefined;
-        throw err;
-      }),
-    ]);
+        reject(err);
+      };
+      const onListening = () => {
+        listener.off('error', onError);
+        // Later listener errors (accept failing with EMFILE, …) do not stop it: report them, never crash.
+        listener.on('error', (err: Error) => this.#hooks.onError?.(err));
+        resolve();
+      };
+      listener.once('error', onError);
+      listener.once('listening', onListening);
+    });
     const bound = listener.address();
     this.#address =
       typeof bound === 'object' && bound !== null

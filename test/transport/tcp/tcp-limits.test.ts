@@ -5,7 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { ErrorCode, type NmcpError } from '../../../src/errors.js';
 import { TcpClientTransport } from '../../../src/transport/tcp/client-transport.js';
 import type { TcpTransport } from '../../../src/transport/tcp/connection.js';
-import { connectClient, listenTcp, text, until } from './helpers.js';
+import { McpTcpServer } from '../../../src/transport/tcp/server.js';
+import { connectClient, listenTcp, testServer, text, until } from './helpers.js';
 
 /** Reads length-prefixed frames off a raw socket. */
 function frames(socket: Socket): { list: unknown[] } {
@@ -89,6 +90,21 @@ describe('TCP limits', () => {
       expect(tcp.stats.refused).toBe(1);
     } finally {
       await a.client.close();
+      await tcp.close();
+    }
+  });
+
+  it('listen() on a port in use rejects with EADDRINUSE, and the same server can then listen elsewhere', async () => {
+    const { tcp, address } = await listenTcp();
+    const { port } = address as { port: number };
+    const other = new McpTcpServer(testServer().server);
+    try {
+      const err = (await other.listen({ port }).catch((e: unknown) => e)) as NodeJS.ErrnoException;
+      expect(err.code).toBe('EADDRINUSE');
+      const again = (await other.listen({ port: 0 })) as { port: number };
+      expect(again.port).not.toBe(port);
+    } finally {
+      await other.close();
       await tcp.close();
     }
   });
