@@ -47,6 +47,14 @@ import type {
   ToolDescriptor,
 } from './types.js';
 
+/** Whether `err` (or what caused it: the probe wraps it) is a connection lost under a reconnecting transport. */
+function lostAgain(err: unknown): boolean {
+  for (let e = err, depth = 0; e instanceof Error && depth < 4; e = e.cause, depth++) {
+    if (e instanceof NmcpError && e.details.reconnecting === true) return true;
+  }
+  return false;
+}
+
 /** A reconnect in progress: settled when the handshake on the new connection is done, or the client closed. */
 interface Resuming {
   promise: Promise<void>;
@@ -117,7 +125,10 @@ export class McpClient {
   get capabilities(): JsonObject {
     return this.#callbacks.capabilities(this.#extraCapabilities);
   }
-  /** Whether connect() succeeded and the connection is open (false while a reconnecting transport is between connections). */
+  /**
+   * Whether connect() succeeded and the connection is open (false while a reconnecting transport is between
+   * connections).
+   */
   get connected(): boolean {
     return this.#negotiated !== undefined && this.#session?.closed === false && this.#resuming === undefined;
   }
@@ -414,7 +425,7 @@ export class McpClient {
           .catch((e: Error) => this.#onError(e));
       }
     } catch (err) {
-      if (err instanceof NmcpError && err.details.reconnecting === true) return; // lost again: the next resume redoes it
+      if (lostAgain(err)) return; // the new connection was lost too: the next resume redoes the handshake
       await session.close(err as Error).catch(() => {});
       return;
     }
