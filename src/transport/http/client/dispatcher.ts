@@ -1,4 +1,4 @@
-import { buildConnector, Pool } from 'undici';
+import type { buildConnector, Pool } from 'undici';
 import type { ResolvedHttpClientOptions } from './options.js';
 
 /**
@@ -6,7 +6,9 @@ import type { ResolvedHttpClientOptions } from './options.js';
  * JSON body itself and leaves an SSE stream alone, which a pool-wide bodyTimeout would cut after `timeoutMs` of
  * silence (a GET stream may carry nothing for minutes).
  */
-export function createPool(options: ResolvedHttpClientOptions): Pool {
+export async function createPool(options: ResolvedHttpClientOptions): Promise<Pool> {
+  // undici is loaded on first use (~100-250 ms of module loading): importing nmcp to serve stdio or TCP must not pay it.
+  const { buildConnector, Pool } = await import('undici');
   const h2 = options.httpVersion === '2';
   // The connector is built here because Pool builds its own without `useH2c`: an http: URL with HTTP/2 means h2c with
   // prior knowledge (there is no ALPN without TLS). useH2c is implemented by undici 7 but not in its type declarations.

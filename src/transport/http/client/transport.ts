@@ -134,7 +134,12 @@ export class StreamableHttpClientTransport implements Transport {
     if (this.#closing) throw new NmcpError(ErrorCode.CONNECTION_CLOSED, 'the transport is closed');
     this.#sink = sink;
     this.#inbox = new Inbox(sink);
-    this.#pool = createPool(this.#options);
+    const pool = await createPool(this.#options);
+    if (this.#closing) {
+      await pool.close();
+      throw new NmcpError(ErrorCode.CONNECTION_CLOSED, 'the transport was closed while it started');
+    }
+    this.#pool = pool;
   }
 
   send(message: string): boolean {
