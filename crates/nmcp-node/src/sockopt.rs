@@ -6,6 +6,9 @@
 //! that were applied (bit order below, mirrored by `SocketOptionBit` in src/native/binding-types.ts), so the caller can
 //! report the rest as not applied. Nothing here panics or returns an error for an OS that lacks an option.
 
+// Off Unix the option numbers and the unit conversion have no caller (Node gives no descriptor there).
+#![cfg_attr(not(unix), allow(dead_code))]
+
 use napi_derive::napi;
 
 /// Bits of the applied-options mask (same order as the fields of `SocketOptionValues` and the `get` output).
@@ -55,7 +58,6 @@ pub fn get(fd: i32, out: &mut [i32]) {
 }
 
 /// Milliseconds to whole seconds, rounded up, at least 1 (0 would mean "off" or be refused by the kernel).
-#[cfg_attr(not(unix), allow(dead_code))]
 fn ms_to_secs(ms: u32) -> i32 {
     i32::try_from(ms.div_ceil(1000).max(1)).unwrap_or(i32::MAX)
 }
