@@ -117,6 +117,15 @@ export class FrameDecoder {
     return ((this.#records[RECORD_STRIDE * (1 + i) + 3] as number) & 0xf) as KindCode;
   }
 
+  /** The byte length of frame i (0 for an error record), without creating a view. */
+  frameLength(i: number): number {
+    const base = RECORD_STRIDE * (1 + i);
+    const r = this.#records;
+    if (r[base] === Status.FRAME) return (r[base + 2] as number) - (r[base + 1] as number);
+    if (r[base] === Status.FRAME_ASSEMBLED) return r[base + 2] as number;
+    return 0;
+  }
+
   /** The bytes of frame i: a view into the pushed chunk, or the assembled frame. */
   frame(i: number): Buffer {
     const base = RECORD_STRIDE * (1 + i);

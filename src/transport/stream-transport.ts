@@ -73,6 +73,8 @@ export class StreamTransport implements Transport {
   #sink: TransportSink | undefined;
   #closed = false;
   #partial = false;
+  /** Length-prefixed: bytes of an incomplete frame the decoder holds (for readTimeoutMs). */
+  #heldBytes = 0;
   #readTimer: NodeJS.Timeout | undefined;
   #writeTimer: NodeJS.Timeout | undefined;
   #onClose: (() => void) | undefined;
@@ -156,8 +158,17 @@ export class StreamTransport implements Transport {
       for (let i = 0; i < n; i++) this.#backlog.push(d.isFrame(i) ? d.text(i) : (d.error(i) as NmcpError));
       if (!this.#drainScheduled) this.#drainBacklog();
     }
-    // A partial frame is pending when the chunk did not end on a frame boundary (NDJSON: a newline).
-    this.#partial = this.options.framing === 'ndjson' ? chunk[chunk.length - 1] !== 10 : chunk.length > 0;
+    // A partial frame is pending when the chunk did not end on a frame boundary. NDJSON: it did not end with a newline.
+    // Length-prefixed: bytes received minus the bytes of the frames decoded (4-byte header + payload each) is what the
+    // decoder holds of the next frame (a fatal header error closes the transport, so only frames count).
+    if (this.options.framing === 'ndjson') {
+      this.#partial = chunk[chunk.length - 1] !== 10;
+    } else {
+      let held = this.#heldBytes + chunk.length;
+      for (let i = 0; i < n; i++) if (d.isFrame(i)) held -= 4 + d.frameLength(i);
+      this.#heldBytes = held;
+      this.#partial = held > 0;
+    }
     this.#armReadTimer();
   };
 
@@ -203,7 +214,7 @@ export class StreamTransport implements Transport {
     if (this.#readTimer) clearTimeout(this.#readTimer);
     this.#readTimer = undefined;
     const ms = this.options.readTimeoutMs;
-    if (ms === 0 || !this.#partial || this.options.framing !== 'ndjson') return;
+    if (ms === 0 || !this.#partial) return;
     this.#readTimer = setTimeout(() => {
       void this.close(
         new NmcpError(

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { ErrorCode, type NmcpError } from '../../src/errors.js';
 import { StdioClientTransport } from '../../src/transport/child-process.js';
 import { StdioServerTransport } from '../../src/transport/stdio.js';
+import { StreamTransport } from '../../src/transport/stream-transport.js';
 import type { TransportSink } from '../../src/transport/types.js';
 
 function recorder() {
@@ -53,6 +54,30 @@ describe('StdioServerTransport', () => {
     await sleep(80); // idle between messages: nothing happens
     expect(got.closed).toEqual([]);
     stdin.write('{"partial":');
+    await sleep(80);
+    expect(got.closed).toHaveLength(1);
+    expect((got.closed[0] as NmcpError).code).toBe(ErrorCode.READ_TIMEOUT);
+  });
+
+  it('readTimeoutMs with length-prefixed framing: a frame split across chunks is fine, a stalled one closes', async () => {
+    const input = new PassThrough();
+    const t = new StreamTransport(input, new PassThrough(), { framing: 'length-prefixed', readTimeoutMs: 40 });
+    const { got, sink } = recorder();
+    await t.start(sink);
+    const frame = (text: string) => {
+      const body = Buffer.from(text);
+      const head = Buffer.alloc(4);
+      head.writeUInt32BE(body.length);
+      return Buffer.concat([head, body]);
+    };
+    const two = Buffer.concat([frame('{"a":1}'), frame('{"b":2}')]);
+    input.write(two.subarray(0, 13)); // the first frame and 2 bytes of the next header
+    await sleep(20);
+    input.write(two.subarray(13)); // the rest, within readTimeoutMs
+    await sleep(80); // idle between frames: nothing happens
+    expect(got.messages).toEqual(['{"a":1}', '{"b":2}']);
+    expect(got.closed).toEqual([]);
+    input.write(frame('{"stalled":true}').subarray(0, 9));
     await sleep(80);
     expect(got.closed).toHaveLength(1);
     expect((got.closed[0] as NmcpError).code).toBe(ErrorCode.READ_TIMEOUT);
