@@ -61,7 +61,7 @@ describe('StdioServerTransport', () => {
 
   it('readTimeoutMs with length-prefixed framing: a frame split across chunks is fine, a stalled one closes', async () => {
     const input = new PassThrough();
-    const t = new StreamTransport(input, new PassThrough(), { framing: 'length-prefixed', readTimeoutMs: 40 });
+    const t = new StreamTransport(input, new PassThrough(), { framing: 'length-prefixed', readTimeoutMs: 500 });
     const { got, sink } = recorder();
     await t.start(sink);
     const frame = (text: string) => {
@@ -72,13 +72,13 @@ describe('StdioServerTransport', () => {
     };
     const two = Buffer.concat([frame('{"a":1}'), frame('{"b":2}')]);
     input.write(two.subarray(0, 13)); // the first frame and 2 bytes of the next header
-    await sleep(20);
-    input.write(two.subarray(13)); // the rest, within readTimeoutMs
-    await sleep(80); // idle between frames: nothing happens
+    await new Promise(setImmediate);
+    input.write(two.subarray(13)); // the rest, within readTimeoutMs (a separate chunk)
+    await sleep(700); // idle between frames, longer than readTimeoutMs: nothing happens
     expect(got.messages).toEqual(['{"a":1}', '{"b":2}']);
     expect(got.closed).toEqual([]);
     input.write(frame('{"stalled":true}').subarray(0, 9));
-    await sleep(80);
+    await sleep(1500);
     expect(got.closed).toHaveLength(1);
     expect((got.closed[0] as NmcpError).code).toBe(ErrorCode.READ_TIMEOUT);
   });
