@@ -13,6 +13,7 @@
  */
 import { McpServer, ResourceTemplate } from 'nmcp';
 import { registerConformanceFixtures, WATCHED_RESOURCE_URI } from './conformance-fixtures.js';
+import { registerTaskFixtures } from './task-fixtures.js';
 
 export interface EverythingServerOptions {
   /** serverInfo.name (default 'nmcp-everything'). */
@@ -359,6 +360,7 @@ export function createEverythingServer(options: EverythingServerOptions = {}): M
   );
 
   registerConformanceFixtures(server, watchedText);
+  registerTaskFixtures(server);
 
   if (options.watchIntervalMs) {
     const timer = setInterval(() => touchWatched(WATCHED_RESOURCE_URI), options.watchIntervalMs);

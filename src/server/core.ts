@@ -9,6 +9,7 @@ import { HandlerContext } from './context.js';
 import type { ModernEncoder } from './encode.js';
 import { InputRequiredSignal, type RequestStateCodec } from './input-required.js';
 import type { ServerSession, SessionState } from './server-session.js';
+import type { TaskManager } from './tasks.js';
 import type { Era } from './types.js';
 
 export type ListKind = 'tools' | 'resources' | 'prompts';
@@ -17,6 +18,8 @@ export interface ServerCore {
   readonly pageSize: number;
   readonly encoder: ModernEncoder;
   readonly stateCodec: RequestStateCodec;
+  /** Tasks (tools declaring execution.taskSupport; docs/mcp-eras.md §6). */
+  readonly tasks: TaskManager;
   /** Drops the kind's cached list and tells the sessions that listen for it (coalesced per event-loop turn). */
   listChanged(kind: ListKind): void;
 }

@@ -100,6 +100,12 @@ export class ModernEncoder {
     return result;
   }
 
+  /** A CreateTaskResult (`resultType: "task"`, tasks extension), stamped with serverInfo (never cache fields). */
+  taskCreated(result: JsonObject): JsonObject {
+    this.#stampMeta(result);
+    return result;
+  }
+
   #stampMeta(out: JsonObject): void {
     const meta = out._meta;
     if (meta === undefined) out._meta = { [META.SERVER_INFO]: this.#serverInfo };

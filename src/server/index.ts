@@ -12,6 +12,16 @@ export { RegisteredResource, RegisteredResourceTemplate, ResourceTemplate } from
 export type { CompiledSchema, JsonSchemaObject, SchemaLike, StandardSchemaV1 } from './schema.js';
 export type { SessionPhase } from './server-session.js';
 export { ServerSession } from './server-session.js';
+export type {
+  InMemoryTaskStoreOptions,
+  TaskError,
+  TaskRecord,
+  TaskStatus,
+  TaskStore,
+} from './task-store.js';
+export { InMemoryTaskStore } from './task-store.js';
+export type { TaskOptions, TaskSupport, TaskWorkFunction, TaskWorkOptions } from './tasks.js';
+export { asTask, RELATED_TASK_META, TASKS_EXTENSION, TaskManager, TaskWork } from './tasks.js';
 export type { ToolArgs, ToolConfig, ToolHandler, ToolUpdate } from './tools.js';
 export { RegisteredTool } from './tools.js';
 export * from './types.js';

@@ -7,7 +7,7 @@
 
 import { resolveOptions } from '../config/options.js';
 import { ErrorCode, NmcpError } from '../errors.js';
-import type { JsonObject } from '../protocol/jsonrpc.js';
+import { type JsonObject, McpError, RpcCode } from '../protocol/jsonrpc.js';
 import { MODERN_VERSIONS } from '../protocol/versions.js';
 import { JsonRpcSession } from '../session/session.js';
 import type { Transport } from '../transport/types.js';
@@ -36,6 +36,7 @@ import {
 import type { SchemaLike } from './schema.js';
 import { ServerSession, stateOf } from './server-session.js';
 import { Subscriptions } from './subscriptions.js';
+import { LEGACY_TASKS_CAPABILITY, TASKS_EXTENSION, TaskManager, type TaskOptions } from './tasks.js';
 import { type RegisteredTool, type ToolArgs, type ToolConfig, type ToolHandler, ToolRegistry } from './tools.js';
 import type {
   CacheableMethod,
@@ -66,6 +67,11 @@ export interface McpServerOptions {
   cacheHints?: Partial<Record<CacheableMethod, CacheHint>>;
   /** Errors that cannot be sent to a client (a notification handler that threw, a late response). */
   onError?: (error: Error) => void;
+  /**
+   * Tasks (docs/mcp-eras.md §6): store, TTL, polling interval. Tasks are served once a tool declares
+   * `execution.taskSupport`, or when this is given (e.g. before any such tool is registered).
+   */
+  tasks?: TaskOptions;
 }
 
 interface ScalarOptions extends Record<string, number | string | boolean> {
@@ -92,7 +98,7 @@ const RULES = {
   maxSubscriptions: { min: 1, max: 1_000_000, what: 'streams per session' },
 } as const;
 
-const OBJECT_OPTIONS = ['requestStateSecret', 'capabilities', 'cacheHints', 'onError'] as const;
+const OBJECT_OPTIONS = ['requestStateSecret', 'capabilities', 'cacheHints', 'onError', 'tasks'] as const;
 const UNTIMED = new Set(['subscriptions/listen']);
 
 function optionError(key: string, message: string): NmcpError {
@@ -115,6 +121,7 @@ export class McpServer {
   readonly #tables: MethodTables;
   readonly #initialize: CallHandler;
   readonly #sessions = new Set<ServerSession>();
+  readonly #tasksDeclared: boolean;
   #capabilities: ServerCapabilities | undefined;
   readonly #changed = new Set<ListKind>();
   #closed = false;
@@ -130,7 +137,8 @@ export class McpServer {
     const scalars: JsonObject = { ...options };
     for (const key of OBJECT_OPTIONS) delete scalars[key];
     this.options = resolveOptions('McpServer', DEFAULTS, RULES, scalars as Partial<ScalarOptions>);
-    const { requestStateSecret, capabilities, cacheHints, onError } = options;
+    const { requestStateSecret, capabilities, cacheHints, onError, tasks } = options;
+    if (tasks !== undefined && !isObject(tasks as unknown)) throw optionError('tasks', 'must be an object');
     if (capabilities !== undefined && !isObject(capabilities as unknown)) {
       throw optionError('capabilities', 'must be an object');
     }
@@ -157,11 +165,20 @@ export class McpServer {
     }
     this.#declared = capabilities ?? {};
     this.#onError = onError;
+    this.#tasksDeclared = tasks !== undefined;
     const pageSize = this.options.pageSize;
+    const encoder = new ModernEncoder(this.info, cacheHints);
+    let taskManager: TaskManager;
+    try {
+      taskManager = new TaskManager(tasks ?? {}, encoder, (err) => this.#onError?.(err));
+    } catch (err) {
+      throw optionError('tasks', (err as Error).message.replace(/^McpServer\.tasks\.\S+ /, ''));
+    }
     this.#core = {
       pageSize,
-      encoder: new ModernEncoder(this.info, cacheHints),
+      encoder,
       stateCodec: new RequestStateCodec(requestStateSecret, this.options.requestStateTtlMs),
+      tasks: taskManager,
       listChanged: (kind) => this.#listChanged(kind),
     };
     this.#tools = new ToolRegistry(this.#core);
@@ -169,7 +186,11 @@ export class McpServer {
     this.#prompts = new PromptRegistry(this.#core);
     this.#subscriptions = new Subscriptions(() => this.getCapabilities(), this.info, this.options.maxSubscriptions);
     this.#initialize = initializeHandler((protocolVersion) => {
-      const result: JsonObject = { protocolVersion, capabilities: this.getCapabilities(), serverInfo: this.info };
+      const result: JsonObject = {
+        protocolVersion,
+        capabilities: this.#legacyCapabilities(protocolVersion),
+        serverInfo: this.info,
+      };
       if (this.instructions !== undefined) result.instructions = this.instructions;
       return result;
     });
@@ -188,17 +209,33 @@ export class McpServer {
       ['prompts/get', (c) => this.#prompts.getPrompt(c)],
       ['completion/complete', (c) => completer.complete(c)],
     ];
+    const tasks = this.#core.tasks;
+    // Served only once tasks are on (a task-supporting tool, or the `tasks` option); -32601 before, as unknown.
+    const ifTasks =
+      (handler: CallHandler): CallHandler =>
+      (c) => {
+        if (!this.tasksEnabled) throw new McpError(RpcCode.METHOD_NOT_FOUND, 'Method not found');
+        return handler(c);
+      };
     const legacy = new Map<string, CallHandler>([
       ...shared,
       ['resources/subscribe', (c) => this.#subscriptions.subscribe(c)],
       ['resources/unsubscribe', (c) => this.#subscriptions.unsubscribe(c)],
       ['logging/setLevel', setLevel],
       ['ping', () => undefined],
+      ['tasks/get', ifTasks((c) => tasks.legacyGet(c))],
+      ['tasks/result', ifTasks((c) => tasks.legacyResult(c))],
+      ['tasks/list', ifTasks((c) => tasks.legacyList(c))],
+      ['tasks/cancel', ifTasks((c) => tasks.legacyCancel(c))],
     ]);
+    // SEP-2663 removed tasks/result and tasks/list: in 2026-07-28 they are unknown methods (-32601).
     const modern = new Map<string, CallHandler>([
       ...shared,
       ['server/discover', () => this.#discover()],
       ['subscriptions/listen', (c) => this.#subscriptions.listen(c)],
+      ['tasks/get', ifTasks((c) => tasks.get(c))],
+      ['tasks/update', ifTasks((c) => tasks.update(c))],
+      ['tasks/cancel', ifTasks((c) => tasks.cancel(c))],
     ]);
     return { legacy, modern };
   }
@@ -224,8 +261,34 @@ export class McpServer {
     }
     if (this.#tools.size > 0 || d.tools) caps.tools = { listChanged: true, ...d.tools };
     if (d.extensions) caps.extensions = d.extensions;
+    if (this.tasksEnabled) caps.extensions = { ...caps.extensions, [TASKS_EXTENSION]: {} };
     this.#capabilities = caps;
     return caps;
+  }
+
+  /** Whether tasks are served: a tool declares execution.taskSupport, or the `tasks` option was given. */
+  get tasksEnabled(): boolean {
+    return this.#tasksDeclared || this.#tools.hasTaskSupport;
+  }
+
+  /** The tasks of this server: its TaskManager (store, TTL, polling interval). */
+  get tasks(): TaskManager {
+    return this.#core.tasks;
+  }
+
+  /**
+   * initialize's capabilities: the tasks extension is a 2026-07-28 thing; a 2025-11-25 session gets the
+   * experimental core `tasks` capability instead, and older revisions have no tasks.
+   */
+  #legacyCapabilities(version: string): ServerCapabilities {
+    const caps = this.getCapabilities();
+    if (!this.tasksEnabled) return caps;
+    const out: ServerCapabilities & { tasks?: JsonObject } = { ...caps };
+    const { [TASKS_EXTENSION]: _, ...extensions } = caps.extensions ?? {};
+    if (Object.keys(extensions).length > 0) out.extensions = extensions;
+    else delete out.extensions;
+    if (version === '2025-11-25') out.tasks = LEGACY_TASKS_CAPABILITY;
+    return out;
   }
 
   /** Registers a tool. Its schemas are compiled now (NmcpError INVALID_OPTION for an invalid one). */
@@ -340,6 +403,7 @@ export class McpServer {
   /** Ends every listen stream with its result, closes every session, and refuses new connections. */
   async close(): Promise<void> {
     this.#closed = true;
+    await this.#core.tasks.close();
     await Promise.all([...this.#sessions].map((session) => session.close()));
   }
 

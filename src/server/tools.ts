@@ -5,6 +5,7 @@
  * protocol error); an unknown tool or invalid arguments are -32602.
  */
 
+import { ErrorCode, NmcpError } from '../errors.js';
 import { type JsonObject, McpError, RpcCode } from '../protocol/jsonrpc.js';
 import type { HandlerContext, ServerContext } from './context.js';
 import { type Call, contextFor, pendingInput, type ServerCore } from './core.js';
@@ -17,6 +18,7 @@ import {
   type StandardSchemaV1,
   type Validation,
 } from './schema.js';
+import { declaresTasks, TaskManager, type TaskSupport, TaskWork, tasksRequired } from './tasks.js';
 import type { CallToolResult, Icon, ToolAnnotations } from './types.js';
 import { errorMessage, invalidParams, isObject, isPromiseLike } from './wire.js';
 
@@ -30,15 +32,22 @@ export interface ToolConfig<Input extends SchemaLike | undefined = SchemaLike | 
   annotations?: ToolAnnotations;
   icons?: Icon[];
   _meta?: JsonObject;
+  /**
+   * Task support (docs/mcp-eras.md §6). 'optional' / 'required': the handler may `return asTask(work)` to run
+   * `work` as a task when the client can take one; 'required' refuses callers that cannot (-32021 in 2026-07-28,
+   * -32601 for a 2025-11-25 call without `task`). Listed in tools/list. Default 'forbidden'.
+   */
+  execution?: { taskSupport?: TaskSupport };
 }
 
 /** The arguments a handler receives: a Standard Schema's output type, else a JSON object. */
 export type ToolArgs<Input> = Input extends StandardSchemaV1<unknown, infer Output> ? Output : JsonObject;
 
+/** A tool handler: its result, or (tools declaring execution.taskSupport) asTask(work) to run `work` as a task. */
 export type ToolHandler<Args = JsonObject> = (
   args: Args,
   ctx: ServerContext,
-) => CallToolResult | undefined | Promise<CallToolResult | undefined>;
+) => CallToolResult | TaskWork | undefined | Promise<CallToolResult | TaskWork | undefined>;
 
 export interface ToolUpdate {
   name?: string;
@@ -49,8 +58,23 @@ export interface ToolUpdate {
   annotations?: ToolAnnotations;
   icons?: Icon[];
   _meta?: JsonObject;
+  execution?: { taskSupport?: TaskSupport };
   handler?: ToolHandler<never>;
   enabled?: boolean;
+}
+
+const TASK_SUPPORT: readonly string[] = ['forbidden', 'optional', 'required'];
+
+function taskSupportOf(name: string, execution: ToolConfig['execution']): TaskSupport {
+  const support = execution?.taskSupport ?? 'forbidden';
+  if (!TASK_SUPPORT.includes(support)) {
+    throw new NmcpError(
+      ErrorCode.INVALID_OPTION,
+      `tool "${name}": execution.taskSupport must be 'forbidden', 'optional' or 'required'`,
+      { name },
+    );
+  }
+  return support;
 }
 
 const EMPTY_INPUT_SCHEMA: JsonObject = Object.freeze({ type: 'object', properties: {} }) as JsonObject;
@@ -61,9 +85,11 @@ export class RegisteredTool extends Registration<ToolUpdate, ToolRegistry> {
   /** @internal */ input: CompiledSchema | undefined;
   /** @internal */ output: CompiledSchema | undefined;
   /** @internal */ handler: ToolHandler<never>;
+  /** @internal */ taskSupport: TaskSupport;
 
   constructor(registry: ToolRegistry, name: string, config: ToolConfig, handler: ToolHandler<never>) {
     super(registry, name);
+    this.taskSupport = taskSupportOf(name, config.execution);
     this.config = config;
     this.handler = handler;
     this.input = config.inputSchema && compileSchema(config.inputSchema, `tool "${name}" inputSchema`, 'input');
@@ -74,7 +100,7 @@ export class RegisteredTool extends Registration<ToolUpdate, ToolRegistry> {
   update(changes: ToolUpdate): void {
     const name = changes.name ?? this.name;
     const config: ToolConfig = { ...this.config };
-    for (const key of ['title', 'description', 'inputSchema', 'annotations', 'icons', '_meta'] as const) {
+    for (const key of ['title', 'description', 'inputSchema', 'annotations', 'icons', '_meta', 'execution'] as const) {
       if (changes[key] !== undefined) (config as JsonObject)[key] = changes[key];
     }
     if (changes.outputSchema === null) delete config.outputSchema;
@@ -89,11 +115,13 @@ export class RegisteredTool extends Registration<ToolUpdate, ToolRegistry> {
         : changes.outputSchema !== undefined
           ? compileSchema(changes.outputSchema, `tool "${name}" outputSchema`, 'output')
           : this.output;
+    const taskSupport = taskSupportOf(name, config.execution);
     if (name !== this.name) this.owner.rename(this, this.name, name);
     this.setName(name);
     this.config = config;
     this.input = input;
     this.output = output;
+    this.taskSupport = taskSupport;
     if (changes.handler) this.handler = changes.handler;
     this.setEnabled(changes.enabled);
     this.owner.changed();
@@ -109,6 +137,7 @@ export class RegisteredTool extends Registration<ToolUpdate, ToolRegistry> {
     if (this.output) out.outputSchema = this.output.json;
     if (c.annotations !== undefined) out.annotations = c.annotations;
     if (c.icons !== undefined) out.icons = c.icons;
+    if (c.execution !== undefined) out.execution = c.execution;
     if (c._meta !== undefined) out._meta = c._meta;
     return out;
   }
@@ -121,6 +150,23 @@ export function toolError(message: string): CallToolResult {
 export class ToolRegistry extends NamedRegistry<RegisteredTool> {
   constructor(core: ServerCore) {
     super(core, 'tool');
+  }
+
+  #hasTaskSupport: boolean | undefined;
+
+  /** Whether a registered tool declares task support (the server then serves tasks). Cached until a change. */
+  get hasTaskSupport(): boolean {
+    if (this.#hasTaskSupport === undefined) {
+      this.#hasTaskSupport = false;
+      for (const tool of this.entries.values()) if (tool.taskSupport !== 'forbidden') this.#hasTaskSupport = true;
+    }
+    return this.#hasTaskSupport;
+  }
+
+  /** @internal */
+  override changed(): void {
+    this.#hasTaskSupport = undefined;
+    super.changed();
   }
 
   register(name: string, config: ToolConfig, handler: ToolHandler<never>): RegisteredTool {
@@ -139,20 +185,55 @@ export class ToolRegistry extends NamedRegistry<RegisteredTool> {
     if (args === undefined) args = {};
     else if (!isObject(args)) throw invalidParams(`Invalid params: "arguments" of tool ${name} must be an object`);
     const ctx = contextFor(this.core, call, call.era === 'modern' ? `tools/call\u0000${name}` : undefined);
-    if (tool.input === undefined) return this.#invoke(tool, args, ctx);
+    // A 2025-11-25 call with `task` runs the whole handler as a task; the legacy `task` param means nothing in
+    // 2026-07-28 (the server decides there) and nothing for a tool without task support (processed normally).
+    let legacyTask: JsonObject | undefined;
+    if (tool.taskSupport !== 'forbidden') {
+      if (call.era === 'modern') {
+        if (tool.taskSupport === 'required' && !declaresTasks(ctx.clientCapabilities)) {
+          throw tasksRequired(`tool ${name}`);
+        }
+      } else if (TaskManager.legacyAugmented(call)) legacyTask = params.task as JsonObject;
+      else if (tool.taskSupport === 'required') {
+        throw new McpError(
+          RpcCode.METHOD_NOT_FOUND,
+          `Tool ${name} runs only as a task: call it with "task" (task-augmented tools/call)`,
+        );
+      }
+    }
+    if (tool.input === undefined) return this.#dispatch(tool, args, ctx, legacyTask);
     const checked = tool.input.validate(args);
-    if (isPromiseLike(checked)) return Promise.resolve(checked).then((v) => this.#validated(tool, v, ctx));
-    return this.#validated(tool, checked, ctx);
+    if (isPromiseLike(checked)) {
+      return Promise.resolve(checked).then((v) => this.#validated(tool, v, ctx, legacyTask));
+    }
+    return this.#validated(tool, checked, ctx, legacyTask);
   }
 
-  #validated(tool: RegisteredTool, v: Validation, ctx: HandlerContext): unknown {
+  #validated(tool: RegisteredTool, v: Validation, ctx: HandlerContext, legacyTask: JsonObject | undefined): unknown {
     if (!v.ok) {
       throw new McpError(
         RpcCode.INVALID_PARAMS,
         `Input validation error: Invalid arguments for tool ${tool.name}: ${v.message}`,
       );
     }
-    return this.#invoke(tool, v.value, ctx);
+    return this.#dispatch(tool, v.value, ctx, legacyTask);
+  }
+
+  #dispatch(tool: RegisteredTool, args: unknown, ctx: HandlerContext, legacyTask: JsonObject | undefined): unknown {
+    if (legacyTask === undefined) return this.#invoke(tool, args, ctx);
+    const tasks = this.core.tasks;
+    const run = async (taskCtx: ServerContext) => {
+      const result = await (tool.handler as ToolHandler<unknown>)(args, taskCtx);
+      return result instanceof TaskWork ? result.work(taskCtx) : result;
+    };
+    const ttl = legacyTask.ttl;
+    return tasks
+      .start(
+        ctx,
+        (taskCtx) => this.#inTask(tool, () => run(taskCtx)),
+        typeof ttl === 'number' ? { requestedTtlMs: ttl } : {},
+      )
+      .then((record) => tasks.legacyCreated(record));
   }
 
   #invoke(tool: RegisteredTool, args: unknown, ctx: HandlerContext): unknown {
@@ -176,8 +257,61 @@ export class ToolRegistry extends NamedRegistry<RegisteredTool> {
       const input = pendingInput(this.core, ctx);
       if (input) return input;
     }
+    if (result instanceof TaskWork) return this.#handOver(tool, result, ctx);
+    const r = this.#normalized(tool, result);
+    return isPromiseLike(r) ? Promise.resolve(r).then((v) => this.#encode(v, ctx)) : this.#encode(r, ctx);
+  }
+
+  /** A handler returned asTask(work): a task when the request can take one, else `work` runs inline. */
+  #handOver(tool: RegisteredTool, task: TaskWork, ctx: HandlerContext): unknown {
+    if (tool.taskSupport === 'forbidden') {
+      return this.#encode(
+        toolError(`Tool ${tool.name} returned asTask() but does not declare execution.taskSupport`),
+        ctx,
+      );
+    }
+    const tasks = this.core.tasks;
+    if (ctx.era === 'modern' && declaresTasks(ctx.clientCapabilities)) {
+      return tasks
+        .start(ctx, (taskCtx) => this.#inTask(tool, () => task.work(taskCtx)), task.options)
+        .then((record) => tasks.created(record));
+    }
+    // No task possible (an 'optional' tool): the work is the rest of this request.
+    let result: unknown;
+    try {
+      result = task.work(ctx);
+    } catch (err) {
+      return this.#failed(err, ctx);
+    }
+    const done = (r: unknown) =>
+      r instanceof TaskWork
+        ? this.#encode(toolError(`Tool ${tool.name}: asTask() work returned asTask()`), ctx)
+        : this.#finish(tool, r, ctx);
+    return isPromiseLike(result)
+      ? Promise.resolve(result).then(done, (err: unknown) => this.#failed(err, ctx))
+      : done(result);
+  }
+
+  /**
+   * The result a task stores. A thrown McpError is a protocol error — the task is `failed` with it (SEP-2663); any
+   * other error is a tool error — `completed` with an isError result, as a synchronous call would answer.
+   */
+  async #inTask(tool: RegisteredTool, produce: () => unknown): Promise<JsonObject> {
+    let result: unknown;
+    try {
+      result = await produce();
+    } catch (err) {
+      if (err instanceof McpError) throw err;
+      return toolError(errorMessage(err)) as JsonObject;
+    }
+    if (result instanceof TaskWork) return toolError(`Tool ${tool.name}: asTask() inside a task`) as JsonObject;
+    return this.#normalized(tool, result);
+  }
+
+  /** The result as sent: `content` defaulted, structured content checked against the output schema. */
+  #normalized(tool: RegisteredTool, result: unknown): JsonObject | Promise<JsonObject> {
     if (result === undefined) result = { content: [] };
-    if (!isObject(result)) return this.#encode(toolError(`Tool ${tool.name} returned a non-object result`), ctx);
+    if (!isObject(result)) return toolError(`Tool ${tool.name} returned a non-object result`) as JsonObject;
     let r = result as JsonObject;
     if (r.content === undefined) {
       // Every revision requires `content`; structured output also travels as its JSON text (the spec's SHOULD).
@@ -185,26 +319,20 @@ export class ToolRegistry extends NamedRegistry<RegisteredTool> {
         r.structuredContent === undefined ? [] : [{ type: 'text', text: JSON.stringify(r.structuredContent) }];
       r = { ...r, content: text };
     }
-    if (tool.output && r.isError !== true) {
-      if (r.structuredContent === undefined) {
-        return this.#encode(
-          toolError(
-            `Output validation error: Tool ${tool.name} has an output schema but no structured content was provided`,
-          ),
-          ctx,
-        );
-      }
-      const checked = tool.output.validate(r.structuredContent);
-      const after = (v: Validation) =>
-        v.ok
-          ? this.#encode(r, ctx)
-          : this.#encode(
-              toolError(`Output validation error: Invalid structured content for tool ${tool.name}: ${v.message}`),
-              ctx,
-            );
-      return isPromiseLike(checked) ? Promise.resolve(checked).then(after) : after(checked);
+    if (!tool.output || r.isError === true) return r;
+    if (r.structuredContent === undefined) {
+      return toolError(
+        `Output validation error: Tool ${tool.name} has an output schema but no structured content was provided`,
+      ) as JsonObject;
     }
-    return this.#encode(r, ctx);
+    const checked = tool.output.validate(r.structuredContent);
+    const after = (v: Validation): JsonObject =>
+      v.ok
+        ? r
+        : (toolError(
+            `Output validation error: Invalid structured content for tool ${tool.name}: ${v.message}`,
+          ) as JsonObject);
+    return isPromiseLike(checked) ? Promise.resolve(checked).then(after) : after(checked);
   }
 
   #failed(err: unknown, ctx: HandlerContext): unknown {

@@ -76,8 +76,15 @@ const mismatch = (message: string): HeaderProblem => ({ status: 400, code: McpCo
 /** The value `Mcp-Name` must mirror for `method`, or undefined when the method has none. */
 function nameOf(method: string, params: JsonObject | undefined): string | undefined {
   if (params === undefined) return undefined;
+  // tasks/*: SEP-2663 §Routing Headers, so that a load balancer can send every request of a task to its server.
   const key =
-    method === 'tools/call' || method === 'prompts/get' ? 'name' : method === 'resources/read' ? 'uri' : undefined;
+    method === 'tools/call' || method === 'prompts/get'
+      ? 'name'
+      : method === 'resources/read'
+        ? 'uri'
+        : method === 'tasks/get' || method === 'tasks/update' || method === 'tasks/cancel'
+          ? 'taskId'
+          : undefined;
   if (key === undefined) return undefined;
   const v = params[key];
   return typeof v === 'string' ? v : undefined;
@@ -85,7 +92,8 @@ function nameOf(method: string, params: JsonObject | undefined): string | undefi
 
 /**
  * Modern era (SEP-2243): a request must carry MCP-Protocol-Version equal to its `_meta` claim, Mcp-Method equal to
- * its method, and Mcp-Name equal to params.name (tools/call, prompts/get) or params.uri (resources/read). Header names
+ * its method, and Mcp-Name equal to params.name (tools/call, prompts/get), params.uri (resources/read) or
+ * params.taskId (tasks/get, tasks/update, tasks/cancel of the tasks extension). Header names
  * are case-insensitive (Node lowercases them), values are compared exactly after trimming.
  */
 export function modernHeaderProblem(
