@@ -1,0 +1,106 @@
+/**
+ * The shape of an `nmcp bench` result: what `--json` prints, what `--full-report DIR` renders, what baselines store and
+ * what `--compare` and `--targets` read. One contract between the engine (which measures) and the renderers, baselines
+ * and report card (which only read), so each can be built and tested on its own. Bump BENCH_REPORT_VERSION on any
+ * incompatible change; readers refuse other versions with a clear error.
+ */
+
+export const BENCH_REPORT_VERSION = 1;
+
+export type BenchTransport = 'stdio' | 'tcp' | 'tcp-ndjson' | 'unix' | 'http' | 'http2';
+
+/** Who served: nmcp, the official SDKs, the bare floor (bare-node NDJSON echo, bare fastify JSON echo), or --target. */
+export type BenchServer = 'nmcp' | 'sdk1' | 'sdk2' | 'bare' | 'target';
+
+export type BenchWorkload = 'echo-200b' | 'echo-4k' | 'echo-64k' | 'echo-1m' | 'tools-list-1000' | 'fanout' | 'churn';
+
+/** Latency in microseconds, from an HdrHistogram (open loop: corrected for coordinated omission). */
+export interface LatencySummary {
+  readonly p50: number;
+  readonly p90: number;
+  readonly p99: number;
+  readonly p999: number;
+  readonly max: number;
+  readonly mean: number;
+  /** Samples recorded (responses; for open loop, plus the corrected ones the histogram adds). */
+  readonly count: number;
+  /** Percentile distribution for charts: [percentile (0..100), latency µs] pairs, ascending. */
+  readonly distribution: readonly (readonly [number, number])[];
+}
+
+/** The server process during the measured window (Linux /proc; undefined where not measurable, e.g. a URL target). */
+export interface ServerUsage {
+  /** CPU time of the server ÷ wall time, in percent of one core (may exceed 100 with helper threads). */
+  readonly cpuPercent: number | undefined;
+  /** Server CPU µs per message: the steadiest figure on a shared machine. */
+  readonly cpuUsPerMessage: number | undefined;
+  readonly rssBytes: { readonly start: number; readonly peak: number; readonly end: number } | undefined;
+}
+
+/** One measured run of one workload on one transport against one server. */
+export interface BenchCase {
+  readonly workload: BenchWorkload;
+  readonly transport: BenchTransport;
+  readonly server: BenchServer;
+  /** Human label of the server ("nmcp", "@modelcontextprotocol/sdk 1.32.2", "bare Node NDJSON echo", the target). */
+  readonly serverLabel: string;
+  readonly mode: 'closed' | 'open';
+  readonly connections: number;
+  /** Closed loop: requests in flight per connection. */
+  readonly inFlight: number | undefined;
+  /** Open loop: offered requests per second (all connections together). */
+  readonly offeredRate: number | undefined;
+  readonly durationMs: number;
+  /** Responses received in the measured window. */
+  readonly messages: number;
+  readonly perSecond: number;
+  readonly latencyUs: LatencySummary;
+  /** Error responses (JSON-RPC errors, isError results, transport errors). */
+  readonly errors: number;
+  /** Requests never answered by the end of the drain: must be 0. */
+  readonly lost: number;
+  readonly usage: ServerUsage;
+  /** Responses per interval, for throughput-over-time charts. */
+  readonly timeline: readonly { readonly tMs: number; readonly messages: number }[];
+  /** Which run this is when a case is repeated (--runs), 1-based. */
+  readonly run: number;
+}
+
+/** nmcp ÷ a peer for one workload × transport: the median over runs, with the spread. */
+export interface BenchRatio {
+  readonly workload: BenchWorkload;
+  readonly transport: BenchTransport;
+  readonly mode: 'closed' | 'open';
+  /** 'sdk1', 'sdk2' or 'bare'. */
+  readonly peer: BenchServer;
+  /** What is divided: messages per second (throughput) — higher is better for nmcp. */
+  readonly metric: 'perSecond';
+  readonly median: number;
+  readonly min: number;
+  readonly max: number;
+}
+
+export interface MachineInfo {
+  readonly hostname: string;
+  readonly platform: string;
+  readonly arch: string;
+  readonly cpus: number;
+  readonly cpuModel: string;
+  readonly memoryBytes: number;
+  readonly node: string;
+  /** nmcp's active core: 'native 0.1.0' or 'ts …'. */
+  readonly core: string;
+  readonly nmcpVersion: string;
+}
+
+export interface BenchReport {
+  readonly version: typeof BENCH_REPORT_VERSION;
+  readonly tool: 'nmcp bench';
+  readonly startedAt: string;
+  readonly finishedAt: string;
+  readonly machine: MachineInfo;
+  /** The command line or API options that produced it, for the record. */
+  readonly options: Readonly<Record<string, unknown>>;
+  readonly cases: readonly BenchCase[];
+  readonly ratios: readonly BenchRatio[];
+}
