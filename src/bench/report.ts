@@ -93,6 +93,28 @@ export interface MachineInfo {
   readonly nmcpVersion: string;
 }
 
+/**
+ * The soak (`nmcp bench soak`): the server's memory sampled over a long run at a fixed rate. Optional, added for the
+ * report card's "< 50 MB growth under sustained load" line; absent when no soak ran.
+ */
+export interface SoakSummary {
+  readonly transport: BenchTransport;
+  readonly server: BenchServer;
+  readonly durationMs: number;
+  /** Offered requests per second (open loop), or undefined for a closed-loop soak. */
+  readonly offeredRate: number | undefined;
+  /** Responses received over the soak. */
+  readonly messages: number;
+  readonly errors: number;
+  readonly lost: number;
+  /** Server RSS: start = after warm-up, when the measured soak began; growth is judged as end − start. */
+  readonly rssBytes: { readonly start: number; readonly peak: number; readonly end: number };
+  /** Server V8 heap used, where the server reports it (nmcp in-process); undefined otherwise. */
+  readonly heapUsedBytes?: { readonly start: number; readonly peak: number; readonly end: number } | undefined;
+  /** The samples behind the figures, for a memory-over-time chart. */
+  readonly samples: readonly { readonly tMs: number; readonly rssBytes: number; readonly heapUsedBytes?: number }[];
+}
+
 export interface BenchReport {
   readonly version: typeof BENCH_REPORT_VERSION;
   readonly tool: 'nmcp bench';
@@ -103,4 +125,6 @@ export interface BenchReport {
   readonly options: Readonly<Record<string, unknown>>;
   readonly cases: readonly BenchCase[];
   readonly ratios: readonly BenchRatio[];
+  /** Optional (added after v1's first cut; readers treat absence as "no soak ran"). */
+  readonly soak?: SoakSummary | undefined;
 }
