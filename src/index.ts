@@ -105,7 +105,6 @@ export {
   ResourceTemplate,
   ServerSession,
   TASKS_EXTENSION,
-  TaskManager,
   TaskWork,
   UriTemplate,
 } from './server/index.js';

@@ -21,7 +21,7 @@ export type {
 } from './task-store.js';
 export { InMemoryTaskStore } from './task-store.js';
 export type { TaskOptions, TaskSupport, TaskWorkFunction, TaskWorkOptions } from './tasks.js';
-export { asTask, RELATED_TASK_META, TASKS_EXTENSION, TaskManager, TaskWork } from './tasks.js';
+export { asTask, RELATED_TASK_META, TASKS_EXTENSION, TaskWork } from './tasks.js';
 export type { ToolArgs, ToolConfig, ToolHandler, ToolUpdate } from './tools.js';
 export { RegisteredTool } from './tools.js';
 export * from './types.js';

@@ -36,6 +36,7 @@ import {
 import type { SchemaLike } from './schema.js';
 import { ServerSession, stateOf } from './server-session.js';
 import { Subscriptions } from './subscriptions.js';
+import type { TaskStore } from './task-store.js';
 import { LEGACY_TASKS_CAPABILITY, TASKS_EXTENSION, TaskManager, type TaskOptions } from './tasks.js';
 import { type RegisteredTool, type ToolArgs, type ToolConfig, type ToolHandler, ToolRegistry } from './tools.js';
 import type {
@@ -271,9 +272,9 @@ export class McpServer {
     return this.#tasksDeclared || this.#tools.hasTaskSupport;
   }
 
-  /** The tasks of this server: its TaskManager (store, TTL, polling interval). */
-  get tasks(): TaskManager {
-    return this.#core.tasks;
+  /** Where this server's tasks live (the `tasks.store` option, or the default InMemoryTaskStore). */
+  get taskStore(): TaskStore {
+    return this.#core.tasks.store;
   }
 
   /**

@@ -304,7 +304,7 @@ describe('tasks, 2026-07-28 (io.modelcontextprotocol/tasks)', () => {
     await task(client, 'tools/call', { name: 'gated' });
     const third = await task(client, 'tools/call', { name: 'gated' });
     expect(third.error).toMatchObject({ code: RpcCode.INTERNAL_ERROR });
-    expect(server.tasks.running).toBe(2);
+    expect((server.taskStore as InMemoryTaskStore).size).toBe(2);
   });
 
   it('closing the server fails the running tasks (a stored `working` task would be polled forever)', async () => {
