@@ -18,7 +18,7 @@ export interface ServerCore {
   readonly pageSize: number;
   readonly encoder: ModernEncoder;
   readonly stateCodec: RequestStateCodec;
-  /** Tasks (tools declaring execution.taskSupport; docs/mcp-eras.md §6). */
+  /** Tasks (tools declaring execution.taskSupport; docs/mcp-eras.md §7). */
   readonly tasks: TaskManager;
   /** Drops the kind's cached list and tells the sessions that listen for it (coalesced per event-loop turn). */
   listChanged(kind: ListKind): void;

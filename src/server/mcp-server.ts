@@ -69,7 +69,7 @@ export interface McpServerOptions {
   /** Errors that cannot be sent to a client (a notification handler that threw, a late response). */
   onError?: (error: Error) => void;
   /**
-   * Tasks (docs/mcp-eras.md §6): store, TTL, polling interval. Tasks are served once a tool declares
+   * Tasks (docs/mcp-eras.md §7): store, TTL, polling interval. Tasks are served once a tool declares
    * `execution.taskSupport`, or when this is given (e.g. before any such tool is registered).
    */
   tasks?: TaskOptions;

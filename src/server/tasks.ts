@@ -1,6 +1,6 @@
 /**
  * Tasks: a tools/call answered with a task handle instead of its result, the result fetched later by polling
- * (docs/mcp-eras.md §6). Two wire dialects over one TaskManager:
+ * (docs/mcp-eras.md §7). Two wire dialects over one TaskManager:
  *
  * - 2026-07-28, the extension `io.modelcontextprotocol/tasks` (SEP-2663). Server-directed: a client that lists the
  *   extension in a request's `_meta` client capabilities may get `{ resultType: 'task', taskId, status, … }` back;

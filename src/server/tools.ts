@@ -33,7 +33,7 @@ export interface ToolConfig<Input extends SchemaLike | undefined = SchemaLike | 
   icons?: Icon[];
   _meta?: JsonObject;
   /**
-   * Task support (docs/mcp-eras.md §6). 'optional' / 'required': the handler may `return asTask(work)` to run
+   * Task support (docs/mcp-eras.md §7). 'optional' / 'required': the handler may `return asTask(work)` to run
    * `work` as a task when the client can take one; 'required' refuses callers that cannot (-32021 in 2026-07-28,
    * -32601 for a 2025-11-25 call without `task`). Listed in tools/list. Default 'forbidden'.
    */
