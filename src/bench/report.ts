@@ -64,6 +64,29 @@ export interface BenchCase {
   readonly timeline: readonly { readonly tMs: number; readonly messages: number }[];
   /** Which run this is when a case is repeated (--runs), 1-based. */
   readonly run: number;
+  /** What `messages` counts: responses (request/response workloads), notifications (fanout) or sessions (churn). */
+  readonly unit?: 'responses' | 'notifications' | 'sessions';
+  /** The MCP era the client spoke: legacy (initialize handshake per connection) or modern (2026-07-28 envelope). */
+  readonly era?: 'legacy' | 'modern';
+  /** Frames that were neither an expected response nor a counted notification (should be 0). */
+  readonly unexpected?: number;
+}
+
+/** A case that was not run, and why (no peer for a transport, a workload a transport cannot carry). */
+export interface BenchSkip {
+  readonly workload: BenchWorkload;
+  readonly transport: BenchTransport;
+  readonly server: BenchServer;
+  readonly reason: string;
+}
+
+/** A case that started and failed (the server did not start, a connection broke, a broadcast went missing). */
+export interface BenchFailure {
+  readonly workload: BenchWorkload;
+  readonly transport: BenchTransport;
+  readonly server: BenchServer;
+  readonly run: number;
+  readonly error: string;
 }
 
 /** nmcp ÷ a peer for one workload × transport: the median over runs, with the spread. */
@@ -127,4 +150,8 @@ export interface BenchReport {
   readonly ratios: readonly BenchRatio[];
   /** Optional (added after v1's first cut; readers treat absence as "no soak ran"). */
   readonly soak?: SoakSummary | undefined;
+  /** Cases not run, with the reason ("no peer for http"): absent peers are said, never faked. Optional (engine). */
+  readonly skipped?: readonly BenchSkip[];
+  /** Cases that failed; a report with failures is not a clean run (the CLI exits 1). Optional (engine). */
+  readonly failures?: readonly BenchFailure[];
 }
