@@ -27,10 +27,11 @@ export interface StreamTransportOptions {
   /** Bound on queued outgoing bytes (our queue + the stream's buffer): 64 MiB. Beyond it, messages are refused. */
   maxPendingBytes: number;
   /**
-   * Inbound messages handled per event-loop turn (16). A chunk that holds more is handled over several turns, input
+   * Inbound messages handled per event-loop turn (32). A chunk that holds more is handled over several turns, input
    * paused meanwhile, so each slice's replies are written before the next slice is read: the peer works on them while
-   * we handle the rest (measured +25% on a pipelined stdio client), and one flood cannot monopolise the loop (ws's
-   * allowSynchronousEvents=false, in slices). 0 = handle a whole chunk in one turn.
+   * we handle the rest, and one flood cannot monopolise the loop (ws's allowSynchronousEvents=false, in slices). 32 won
+   * an interleaved A/B on bench:stdio at 64 in flight (16 was ~25% slower, no slicing ~10% slower; docs/stdio.md).
+   * 0 = handle a whole chunk in one turn.
    */
   maxMessagesPerTurn: number;
 }
@@ -45,7 +46,7 @@ export const DEFAULT_STREAM_TRANSPORT_OPTIONS: Readonly<StreamTransportOptions> 
   batchMessages: true,
   batchSize: 100, // messages
   maxPendingBytes: 64 * MiB, // 64 MiB
-  maxMessagesPerTurn: 16, // messages
+  maxMessagesPerTurn: 32, // messages
 });
 
 export const STREAM_TRANSPORT_RULES = {
