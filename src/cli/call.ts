@@ -36,6 +36,7 @@ Servers (choose one):
 
 Options:
   --framing MODE             length-prefixed | ndjson, for --tcp / --unix (default length-prefixed)
+  --http2                    speak HTTP/2 to --http (h2c for http: URLs, ALPN for https:)
   --negotiation MODE         legacy | auto | a pinned version such as 2026-07-28 (default: auto)
   --timeout MS               request timeout in milliseconds (default 60000)
   --verbose                  show the server's stderr as it runs (otherwise only when something fails)
@@ -132,6 +133,7 @@ export async function call(argv: string[]): Promise<number> {
     unix?: string;
     http?: string;
     framing?: string;
+    http2?: boolean;
     negotiation?: string;
     timeout?: string;
     verbose?: boolean;
@@ -149,6 +151,7 @@ export async function call(argv: string[]): Promise<number> {
         unix: { type: 'string' },
         http: { type: 'string' },
         framing: { type: 'string' },
+        http2: { type: 'boolean' },
         negotiation: { type: 'string' },
         timeout: { type: 'string' },
         verbose: { type: 'boolean' },
@@ -260,6 +263,7 @@ function makeTarget(kind: 'stdio' | 'tcp' | 'unix' | 'http', values: { [k: strin
     }
   }
   const framingOption = framing === undefined ? {} : { framing: framing as 'ndjson' | 'length-prefixed' };
+  if (values.http2 === true && kind !== 'http') return '--http2 applies to --http only';
   const value = values[kind] as string;
   if (kind === 'stdio') {
     let command: string[];
@@ -319,7 +323,7 @@ function makeTarget(kind: 'stdio' | 'tcp' | 'unix' | 'http', values: { [k: strin
     label: url.href,
     create: async () => {
       const { StreamableHttpClientTransport } = await import('../transport/http/client/transport.js');
-      return new StreamableHttpClientTransport(url);
+      return new StreamableHttpClientTransport(url, values.http2 === true ? { httpVersion: '2' } : {});
     },
   };
 }

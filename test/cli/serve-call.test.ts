@@ -238,6 +238,7 @@ describe.concurrent('nmcp call', () => {
       [['call', '--http', 'ftp://x/mcp', 'ping'], /http: or https:/],
       [['call', '--http', 'http://127.0.0.1:1/mcp', '--framing', 'ndjson', 'ping'], /--framing applies/],
       [['call', '--tcp', '127.0.0.1:1', '--stdio', SERVER, 'ping'], /choose one server/],
+      [['call', '--tcp', '127.0.0.1:1', '--http2', 'ping'], /--http2 applies to --http only/],
     ];
     const results = await Promise.all(cases.map(([args]) => run(args)));
     for (const [i, [args, message]] of cases.entries()) {
@@ -327,6 +328,20 @@ describe.concurrent('nmcp serve and call over TCP, a Unix socket and HTTP', () =
     expect(legacy.code, legacy.stderr).toBe(0);
     expect(JSON.parse(legacy.stdout).prompts.length).toBeGreaterThan(0);
     expect((await server.stop()).code).toBe(0);
+    const h2 = await serveNetwork(['--http', '0', '--http2']);
+    expect(h2.address).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/mcp \(HTTP\/2\)$/);
+    const h2call = await run([
+      'call',
+      '--http',
+      h2.address.replace(/ .*/, ''),
+      '--http2',
+      'tools/call',
+      'echo',
+      'text=h2',
+    ]);
+    expect(h2call.code, h2call.stderr).toBe(0);
+    expect(JSON.parse(h2call.stdout).content).toEqual([{ type: 'text', text: 'h2' }]);
+    expect((await h2.stop()).code).toBe(0);
     const gone = await run(['call', '--http', server.address, '--timeout', '3000', 'ping']);
     expect(gone.code).toBe(1);
     expect(gone.stderr).toMatch(/could not connect/);
