@@ -308,7 +308,7 @@ describe.concurrent('nmcp serve and call over TCP, a Unix socket and HTTP', () =
     });
   }
 
-  it('a Unix socket', async ({ expect }) => {
+  it.skipIf(process.platform === 'win32')('a Unix socket', async ({ expect }) => {
     const path = `${tmpdir()}/nmcp-cli-${process.pid}-${Date.now()}.sock`;
     const server = await serveNetwork(['--unix', path]);
     expect(server.address).toBe(`unix:${path} (length-prefixed)`);
