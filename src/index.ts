@@ -63,6 +63,7 @@ export type {
   CompleteCallback,
   CompletionContext,
   InMemoryTaskStoreOptions,
+  InputOptions,
   JsonSchemaObject,
   ListResourcesCallback,
   McpServerOptions,

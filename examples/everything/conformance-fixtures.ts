@@ -41,6 +41,13 @@ const JSON_SCHEMA_2020_12 = {
 };
 
 const NO_ARGS = { type: 'object', properties: {} };
+const NAME_SCHEMA = { type: 'object', properties: { name: { type: 'string' } }, required: ['name'] };
+const CONFIRM_SCHEMA = { type: 'object', properties: { ok: { type: 'boolean' } }, required: ['ok'] };
+/** The text of a sampling result's content (a text block), else its JSON. */
+const textOf = (content: unknown) => {
+  const c = content as { type?: string; text?: string } | undefined;
+  return c?.type === 'text' ? String(c.text) : JSON.stringify(content);
+};
 const text = (t: string) => ({ content: [{ type: 'text' as const, text: t }] });
 const sleep = (ms: number, signal?: AbortSignal) =>
   new Promise<void>((resolve, reject) => {
@@ -348,6 +355,139 @@ export function registerConformanceFixtures(server: McpServer, watched: () => st
     (args) => text(`JSON Schema 2020-12 tool called with: ${JSON.stringify(args)}`),
   );
 
+  // 2026-07-28 multi round-trip requests (SEP-2322): the suite checks fixed input keys, so each ask names its key. The
+  // same handlers serve the 2025 era, where the asks are real server→client requests.
+  server.registerTool(
+    'test_input_required_result_elicitation',
+    { description: 'Asks for the user\'s name (input key "user_name"), then greets them', inputSchema: NO_ARGS },
+    async (_args, ctx) => {
+      const answer = await ctx.elicit(
+        { message: 'What is your name?', requestedSchema: NAME_SCHEMA },
+        { key: 'user_name' },
+      );
+      return text(
+        answer.action === 'accept' ? `Hello, ${String(answer.content?.name)}!` : `No name (${answer.action})`,
+      );
+    },
+  );
+  server.registerTool(
+    'test_input_required_result_sampling',
+    { description: 'Asks the client\'s model a question (input key "capital_question")', inputSchema: NO_ARGS },
+    async (_args, ctx) => {
+      const answer = await ctx.createMessage(
+        {
+          messages: [{ role: 'user', content: { type: 'text', text: 'What is the capital of France?' } }],
+          maxTokens: 100,
+        },
+        { key: 'capital_question' },
+      );
+      return text(`Sampling response: ${textOf(answer.content)}`);
+    },
+  );
+  server.registerTool(
+    'test_input_required_result_list_roots',
+    { description: 'Asks for the client\'s roots (input key "client_roots")', inputSchema: NO_ARGS },
+    async (_args, ctx) => {
+      const { roots } = await ctx.listRoots({ key: 'client_roots' });
+      return text(`Client roots: ${roots.map((r) => r.uri).join(', ') || '(none)'}`);
+    },
+  );
+  server.registerTool(
+    'test_input_required_result_request_state',
+    {
+      description: 'Asks for a confirmation and carries its own state across the round (signed requestState)',
+      inputSchema: NO_ARGS,
+    },
+    async (_args, ctx) => {
+      // Set before asking, so the input_required result carries it; the retry reads it back, verified by nmcp.
+      if (ctx.requestState() === undefined) ctx.setRequestState({ step: 'confirm' });
+      const answer = await ctx.elicit(
+        { message: 'Please confirm', requestedSchema: CONFIRM_SCHEMA },
+        { key: 'confirm' },
+      );
+      const state = ctx.requestState<{ step?: string }>();
+      if (state?.step !== 'confirm') return { ...text('requestState missing on the retry'), isError: true };
+      return text(`state-ok: action=${answer.action}, ok=${String(answer.content?.ok)}`);
+    },
+  );
+  server.registerTool(
+    'test_input_required_result_multiple_inputs',
+    { description: 'Asks for a name, a sampled greeting and the roots in one round', inputSchema: NO_ARGS },
+    async (_args, ctx) => {
+      // Started together, so one input_required result carries all three.
+      const [name, greeting, roots] = await Promise.all([
+        ctx.elicit({ message: 'What is your name?', requestedSchema: NAME_SCHEMA }, { key: 'user_name' }),
+        ctx.createMessage(
+          { messages: [{ role: 'user', content: { type: 'text', text: 'Generate a greeting' } }], maxTokens: 50 },
+          { key: 'greeting' },
+        ),
+        ctx.listRoots({ key: 'client_roots' }),
+      ]);
+      return text(
+        `name=${String(name.content?.name)}, greeting=${textOf(greeting.content)}, roots=${roots.roots.length}`,
+      );
+    },
+  );
+  server.registerTool(
+    'test_input_required_result_multi_round',
+    { description: 'Asks two questions in two rounds (input keys "step1", then "step2")', inputSchema: NO_ARGS },
+    async (_args, ctx) => {
+      const name = await ctx.elicit(
+        { message: 'Step 1: What is your name?', requestedSchema: NAME_SCHEMA },
+        { key: 'step1' },
+      );
+      const color = await ctx.elicit(
+        {
+          message: 'Step 2: What is your favorite color?',
+          requestedSchema: { type: 'object', properties: { color: { type: 'string' } }, required: ['color'] },
+        },
+        { key: 'step2' },
+      );
+      return text(`${String(name.content?.name)} likes ${String(color.content?.color)}`);
+    },
+  );
+  server.registerTool(
+    'test_input_required_result_tampered_state',
+    { description: 'Asks for a confirmation; a tampered requestState on the retry is -32602', inputSchema: NO_ARGS },
+    async (_args, ctx) => {
+      const answer = await ctx.elicit(
+        { message: 'Please confirm', requestedSchema: CONFIRM_SCHEMA },
+        { key: 'confirm' },
+      );
+      return text(`confirmed: ${String(answer.content?.ok)}`);
+    },
+  );
+  server.registerTool(
+    'test_input_required_result_capabilities',
+    {
+      description: "Asks only for the inputs the request's client capabilities allow (sampling, elicitation)",
+      inputSchema: NO_ARGS,
+    },
+    async (_args, ctx) => {
+      const caps = ctx.clientCapabilities;
+      const asks: Promise<string>[] = [];
+      if (caps?.sampling !== undefined) {
+        asks.push(
+          ctx
+            .createMessage(
+              { messages: [{ role: 'user', content: { type: 'text', text: 'Say hi' } }], maxTokens: 10 },
+              { key: 'greeting' },
+            )
+            .then((r) => `sampled: ${textOf(r.content)}`),
+        );
+      }
+      if (caps?.elicitation !== undefined) {
+        asks.push(
+          ctx
+            .elicit({ message: 'What is your name?', requestedSchema: NAME_SCHEMA }, { key: 'user_name' })
+            .then((r) => `name: ${String(r.content?.name)}`),
+        );
+      }
+      const parts = await Promise.all(asks);
+      return text(parts.length === 0 ? 'the client declared no input capability' : parts.join('; '));
+    },
+  );
+
   // ---- resources
   server.registerResource(
     'static-text',
@@ -458,6 +598,24 @@ export function registerConformanceFixtures(server: McpServer, watched: () => st
         { role: 'user', content: { type: 'text', text: 'Please process the embedded resource above.' } },
       ],
     }),
+  );
+  server.registerPrompt(
+    'test_input_required_result_prompt',
+    { title: 'Prompt that asks for input', description: 'Asks for context (input key "user_context") first' },
+    async (_args, ctx) => {
+      const answer = await ctx.elicit(
+        {
+          message: 'What context should the prompt use?',
+          requestedSchema: { type: 'object', properties: { context: { type: 'string' } }, required: ['context'] },
+        },
+        { key: 'user_context' },
+      );
+      return {
+        messages: [
+          { role: 'user', content: { type: 'text', text: `Context: ${String(answer.content?.context ?? '(none)')}` } },
+        ],
+      };
+    },
   );
   server.registerPrompt(
     'test_prompt_with_image',

@@ -60,6 +60,18 @@ export function createEverythingServer(options: EverythingServerOptions = {}): M
     },
   );
 
+  let watchedVersion = 0;
+  const watchedText = () =>
+    watchedVersion === 0 ? 'Watched resource content' : `Watched resource content (update ${watchedVersion})`;
+  const touchWatched = (uri: string) => {
+    if (uri === WATCHED_RESOURCE_URI) watchedVersion++;
+    server.sendResourceUpdated(uri);
+  };
+
+  // The suite's fixtures come first in every list: http-header-validation calls the first listed tool with no
+  // arguments and expects a result, which `echo` (text required) cannot give.
+  registerConformanceFixtures(server, watchedText);
+
   // ---- tools
   server.registerTool(
     'echo',
@@ -254,13 +266,6 @@ export function createEverythingServer(options: EverythingServerOptions = {}): M
     },
   );
 
-  let watchedVersion = 0;
-  const watchedText = () =>
-    watchedVersion === 0 ? 'Watched resource content' : `Watched resource content (update ${watchedVersion})`;
-  const touchWatched = (uri: string) => {
-    if (uri === WATCHED_RESOURCE_URI) watchedVersion++;
-    server.sendResourceUpdated(uri);
-  };
   server.registerTool(
     'trigger_resource_update',
     {
@@ -359,7 +364,6 @@ export function createEverythingServer(options: EverythingServerOptions = {}): M
     },
   );
 
-  registerConformanceFixtures(server, watchedText);
   registerTaskFixtures(server);
 
   if (options.watchIntervalMs) {

@@ -57,7 +57,8 @@ export function pendingInput(core: ServerCore, ctx: HandlerContext, err?: unknow
   const input = ctx.inputRound;
   if (input === undefined) return undefined;
   if (input.fatal) throw input.fatal;
-  if (input.pending || err instanceof InputRequiredSignal) return core.encoder.inputRequired(input.result());
+  if (input.pending || err instanceof InputRequiredSignal)
+    return core.encoder.inputRequired(input.result(ctx.requestState()));
   return undefined;
 }
 

@@ -1,6 +1,6 @@
 /** The MCP server: re-exports only. */
 
-export type { ServerContext } from './context.js';
+export type { InputOptions, ServerContext } from './context.js';
 export { INVALID_REQUEST_STATE, RequestStateCodec } from './input-required.js';
 export { NOT_INITIALIZED } from './lifecycle.js';
 export type { McpServerOptions } from './mcp-server.js';

@@ -8,8 +8,13 @@
  * expires. A tampered, foreign or expired state is rejected with -32602 `Invalid or expired requestState`
  * (`data.reason: 'invalid_request_state'`), as SDK v2 does.
  *
- * Keys are deterministic — `elicit-0`, `sampling-1`, `roots-2`: the kind and the call's position in the handler run —
- * so a handler that asks the same questions in the same order finds its answers on the retry.
+ * Keys are the handler's (`ctx.elicit(params, { key: 'user_name' })`), or else deterministic — `elicit-0`,
+ * `sampling-1`, `roots-2`: the kind and the position of the unnamed call in the handler run — so a handler that asks the
+ * same questions in the same order finds its answers on the retry. A key names one answer, so asking the same key twice
+ * in one run is a handler bug: the request fails (-32603) instead of silently reusing or dropping an answer.
+ *
+ * The handler may also carry its own state across rounds (`ctx.setRequestState(value)` / `ctx.requestState()`): it
+ * travels in the same signed requestState, so the handler reads back exactly what it wrote.
  */
 
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
@@ -30,6 +35,8 @@ interface StatePayload {
   r: JsonObject;
   /** The keys asked in the round this state was issued with (only those are accepted from inputResponses). */
   q: string[];
+  /** The handler's own state (ctx.setRequestState), absent when it set none. */
+  s?: unknown;
 }
 
 function b64url(data: Buffer | string): string {
@@ -57,13 +64,14 @@ export class RequestStateCodec {
     this.#ttlSeconds = Math.max(1, Math.ceil(ttlMs / 1000));
   }
 
-  sign(binding: string, responses: JsonObject, asked: string[]): string {
+  sign(binding: string, responses: JsonObject, asked: string[], state?: unknown): string {
     const payload: StatePayload = {
       b: binding,
       exp: Math.floor(Date.now() / 1000) + this.#ttlSeconds,
       r: responses,
       q: asked,
     };
+    if (state !== undefined) payload.s = state;
     const body = `v1.${b64url(JSON.stringify(payload))}`;
     return `${body}.${b64url(this.#mac(body))}`;
   }
@@ -115,9 +123,13 @@ export class InputRound {
   readonly #capabilities: ClientCapabilities | undefined;
   readonly #responses: JsonObject;
   readonly #asked: { [key: string]: JsonObject } = {};
+  /** Every key this run used, answered or not: a second use is a handler bug (see the module comment). */
+  readonly #used = new Set<string>();
+  /** The handler state the retry carried (verified), undefined on a first leg. */
+  readonly state: unknown;
   #count = 0;
   #askedAny = false;
-  /** A request that cannot be satisfied (missing client capability): answered as a JSON-RPC error. */
+  /** A run that cannot go on (a missing client capability, a key used twice): answered as a JSON-RPC error. */
   fatal: McpError | undefined;
 
   /** Verifies `params.requestState` (throws -32602) and collects the answers of the retry. */
@@ -131,6 +143,7 @@ export class InputRound {
       return;
     }
     const payload = codec.verify(state, binding);
+    this.state = payload.s;
     const responses: JsonObject = { ...payload.r };
     const given = params.inputResponses;
     if (isObject(given)) {
@@ -143,9 +156,24 @@ export class InputRound {
     this.#responses = responses;
   }
 
-  /** The answer to the next question of this kind, or a rejection that ends the handler with input_required. */
-  ask(kind: Kind, method: string, params: JsonObject | undefined): Promise<JsonObject> {
-    const key = `${kind}-${this.#count++}`;
+  /** The answers known to this run, by key: earlier rounds' and this retry's. */
+  get responses(): Readonly<Record<string, JsonObject>> {
+    return this.#responses as Record<string, JsonObject>;
+  }
+
+  /**
+   * The answer to the question under `name` (or, unnamed, the next default key), or a rejection that ends the handler
+   * with input_required.
+   */
+  ask(kind: Kind, method: string, params: JsonObject | undefined, name?: string): Promise<JsonObject> {
+    const key = name ?? `${kind}-${this.#count++}`;
+    if (this.#used.has(key)) {
+      // Fatal, not just a rejection: under Promise.all the other asks would still end the run with input_required,
+      // and the duplicate would be lost without a trace.
+      this.fatal ??= duplicateKey(method, key);
+      return Promise.reject(this.fatal);
+    }
+    this.#used.add(key);
     const answer = this.#responses[key];
     if (isObject(answer)) return Promise.resolve(answer);
     const missing = missingCapability(method, params, this.#capabilities);
@@ -167,15 +195,23 @@ export class InputRound {
     return this.#askedAny;
   }
 
-  /** The input_required result of this run (call when `pending`). */
-  result(): JsonObject {
+  /** The input_required result of this run (call when `pending`); `state` is the handler's, signed with it. */
+  result(state: unknown): JsonObject {
     const asked = Object.keys(this.#asked);
     return {
       resultType: 'input_required',
       inputRequests: this.#asked,
-      requestState: this.#codec.sign(this.#binding, this.#responses, asked),
+      requestState: this.#codec.sign(this.#binding, this.#responses, asked, state),
     };
   }
+}
+
+/** The error of a key asked twice in one handler run (both eras: a handler must not depend on the era to be correct). */
+export function duplicateKey(method: string, key: string): McpError {
+  return new McpError(
+    RpcCode.INTERNAL_ERROR,
+    `${method}: input key '${key}' was already used by another input request of this handler run; each input request needs its own key`,
+  );
 }
 
 /** The capabilities an embedded request needs that `declared` lacks (docs/mcp-eras.md §3.6), or undefined. */
@@ -201,4 +237,35 @@ export function missingCapability(
   }
   if (method === 'roots/list') return declared?.roots !== undefined ? undefined : { roots: {} };
   return undefined;
+}
+
+/** A key that is not a non-empty string (a JavaScript caller): the error, or undefined when the key is fine. */
+export function invalidKey(method: string, key: unknown): McpError | undefined {
+  if (key === undefined || (typeof key === 'string' && key !== '')) return undefined;
+  return new McpError(RpcCode.INTERNAL_ERROR, `${method}: an input key must be a non-empty string`);
+}
+
+/**
+ * ctx.setRequestState's value as the next round will see it: a JSON copy (the handler may go on mutating its object,
+ * and the state travels as JSON anyway). Throws NmcpError for a value JSON cannot carry.
+ */
+export function copyState(state: unknown): unknown {
+  if (state === undefined) return undefined;
+  let json: string | undefined;
+  try {
+    json = JSON.stringify(state);
+  } catch (err) {
+    throw new NmcpError(
+      ErrorCode.INVALID_OPTION,
+      'ctx.setRequestState: the state is not JSON-serializable',
+      { key: 'requestState' },
+      { cause: err },
+    );
+  }
+  if (json === undefined) {
+    throw new NmcpError(ErrorCode.INVALID_OPTION, 'ctx.setRequestState: the state is not JSON-serializable', {
+      key: 'requestState',
+    });
+  }
+  return JSON.parse(json);
 }

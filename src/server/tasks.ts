@@ -23,10 +23,10 @@
 import { randomUUID } from 'node:crypto';
 import { type JsonObject, McpError, type RequestId, RpcCode } from '../protocol/jsonrpc.js';
 import type { ProtocolVersion } from '../protocol/versions.js';
-import type { ServerContext } from './context.js';
+import type { InputOptions, ServerContext } from './context.js';
 import type { Call } from './core.js';
 import type { ModernEncoder } from './encode.js';
-import { missingCapability } from './input-required.js';
+import { copyState, duplicateKey, invalidKey, missingCapability } from './input-required.js';
 import type { ServerSession } from './server-session.js';
 import { InMemoryTaskStore, isTerminal, type TaskError, type TaskRecord, type TaskStore } from './task-store.js';
 import type {
@@ -136,6 +136,9 @@ class TaskContext implements ServerContext {
   readonly clientInfo: Implementation | undefined;
   readonly #manager: TaskManager;
   readonly #live: Live;
+  readonly #used = new Set<string>();
+  readonly #answers: Record<string, JsonObject> = {};
+  #state: unknown;
 
   constructor(manager: TaskManager, live: Live, origin: ServerContext) {
     this.#manager = manager;
@@ -158,28 +161,42 @@ class TaskContext implements ServerContext {
     if (this.era === 'legacy') this.session.log(level, data, logger);
   }
 
-  elicit(params: ElicitParams): Promise<ElicitResult> {
-    return this.#manager.ask(this.#live, this, 'elicit', 'elicitation/create', params) as Promise<ElicitResult>;
+  elicit(params: ElicitParams, options?: InputOptions): Promise<ElicitResult> {
+    return this.#ask('elicit', 'elicitation/create', params, options) as Promise<ElicitResult>;
   }
 
-  createMessage(params: CreateMessageParams): Promise<CreateMessageResult> {
-    return this.#manager.ask(
-      this.#live,
-      this,
-      'sampling',
-      'sampling/createMessage',
-      params,
-    ) as Promise<CreateMessageResult>;
+  createMessage(params: CreateMessageParams, options?: InputOptions): Promise<CreateMessageResult> {
+    return this.#ask('sampling', 'sampling/createMessage', params, options) as Promise<CreateMessageResult>;
   }
 
-  listRoots(): Promise<ListRootsResult> {
-    return this.#manager.ask(
-      this.#live,
-      this,
-      'roots',
-      'roots/list',
-      undefined,
-    ) as Promise<unknown> as Promise<ListRootsResult>;
+  listRoots(options?: InputOptions): Promise<ListRootsResult> {
+    return this.#ask('roots', 'roots/list', undefined, options) as Promise<unknown> as Promise<ListRootsResult>;
+  }
+
+  get inputResponses(): Readonly<Record<string, JsonObject>> {
+    return this.#answers;
+  }
+
+  /** The work runs once, in this process: its state never leaves it (no requestState round trip). */
+  requestState<T = unknown>(): T | undefined {
+    return this.#state as T | undefined;
+  }
+
+  setRequestState(state: unknown): void {
+    this.#state = copyState(state);
+  }
+
+  /** Keys as in a request's ctx (InputOptions.key): unique within the task, the default one counting up. */
+  #ask(kind: string, method: string, params: JsonObject | undefined, options: InputOptions | undefined) {
+    const bad = invalidKey(method, options?.key);
+    if (bad) return Promise.reject(bad);
+    const key = options?.key ?? `${kind}-${this.#live.nextKey++}`;
+    if (this.#used.has(key)) return Promise.reject(duplicateKey(method, key));
+    this.#used.add(key);
+    return this.#manager.ask(this.#live, this, key, method, params).then((answer) => {
+      this.#answers[key] = answer;
+      return answer;
+    });
   }
 }
 
@@ -315,7 +332,7 @@ export class TaskManager {
   }
 
   /** Client input asked by a task's work (see TaskContext). */
-  ask(live: Live, ctx: TaskContext, kind: string, method: string, params: JsonObject | undefined): Promise<JsonObject> {
+  ask(live: Live, ctx: TaskContext, key: string, method: string, params: JsonObject | undefined): Promise<JsonObject> {
     if (live.abort.signal.aborted) return Promise.reject(live.abort.signal.reason);
     const missing = missingCapability(method, params, ctx.clientCapabilities);
     if (missing) {
@@ -328,7 +345,6 @@ export class TaskManager {
       );
     }
     if (ctx.era === 'legacy') return this.#askSession(live, ctx, method, params);
-    const key = `${kind}-${live.nextKey++}`;
     const request = params === undefined ? { method } : { method, params };
     return new Promise<JsonObject>((resolve, reject) => {
       live.waiters.set(key, { resolve, reject });

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { NmcpError } from '../../src/errors.js';
 import { type JsonObject, McpError } from '../../src/protocol/jsonrpc.js';
-import { McpServer, META, RequestStateCodec } from '../../src/server/index.js';
+import { asTask, McpServer, META, RequestStateCodec, TASKS_EXTENSION } from '../../src/server/index.js';
 import { connect, text } from './helpers.js';
 
 let servers: McpServer[] = [];
@@ -238,6 +238,249 @@ describe('modern era: input_required (multi round-trip)', () => {
   });
 });
 
+describe('modern era: named input keys and handler state', () => {
+  /** A tool asking for a name and a sampled greeting under its own keys, in one round, with its own state. */
+  function namedServer(options: ConstructorParameters<typeof McpServer>[1] = {}) {
+    const server = makeServer(options);
+    server.registerTool('greet', {}, async (_args, ctx) => {
+      if (ctx.requestState() === undefined) ctx.setRequestState({ started: 'greet', n: 1 });
+      const [name, greeting] = await Promise.all([
+        ctx.elicit({ message: 'Name?', requestedSchema: FORM }, { key: 'user_name' }),
+        ctx.createMessage(
+          { messages: [{ role: 'user', content: { type: 'text', text: 'hi' } }], maxTokens: 5 },
+          { key: 'greeting' },
+        ),
+      ]);
+      const seen = Object.keys(ctx.inputResponses).sort().join(',');
+      const state = ctx.requestState<{ started: string }>();
+      return {
+        content: [
+          {
+            type: 'text',
+            text: `${(greeting.content as JsonObject).text} ${(name.content as JsonObject).name} [${seen}] ${state?.started}`,
+          },
+        ],
+      };
+    });
+    return server;
+  }
+  const call = (client: Awaited<ReturnType<typeof connect>>['client'], extra: JsonObject) =>
+    client.modern('tools/call', { name: 'greet', arguments: {}, ...extra }, {}, ALL_CAPS);
+
+  it('asks under the given keys (several in one round) and reads the answers and its own state back', async () => {
+    const { client } = await connect(namedServer());
+    const first = (await call(client, {})).result as JsonObject;
+    expect(first.inputRequests).toEqual({
+      user_name: { method: 'elicitation/create', params: { message: 'Name?', requestedSchema: FORM } },
+      greeting: {
+        method: 'sampling/createMessage',
+        params: { messages: [{ role: 'user', content: { type: 'text', text: 'hi' } }], maxTokens: 5 },
+      },
+    });
+    // Partly answered: only the missing key is asked again, and the given answer is kept in the new state.
+    const second = (
+      await call(client, {
+        requestState: first.requestState,
+        inputResponses: { user_name: { action: 'accept', content: { name: 'Ann' } } },
+      })
+    ).result as JsonObject;
+    expect(Object.keys(second.inputRequests as JsonObject)).toEqual(['greeting']);
+    expect(second.requestState).not.toBe(first.requestState);
+    const done = (
+      await call(client, {
+        requestState: second.requestState,
+        inputResponses: { greeting: { role: 'assistant', content: { type: 'text', text: 'Hello' }, model: 'm' } },
+      })
+    ).result as JsonObject;
+    expect(done.resultType).toBe('complete');
+    expect(text(done)).toBe('Hello Ann [greeting,user_name] greet');
+  });
+
+  it('the handler state rides in the signed requestState: altering it is -32602, the handler never sees it', async () => {
+    const { client } = await connect(namedServer());
+    const first = (await call(client, {})).result as JsonObject;
+    const [head, body, mac] = (first.requestState as string).split('.') as [string, string, string];
+    const payload = JSON.parse(Buffer.from(body, 'base64url').toString());
+    expect(payload.s).toEqual({ started: 'greet', n: 1 }); // signed, not encrypted: readable
+    payload.s = { started: 'admin', n: 1 };
+    const forged = `${head}.${Buffer.from(JSON.stringify(payload)).toString('base64url')}.${mac}`;
+    const r = await call(client, {
+      requestState: forged,
+      inputResponses: {
+        user_name: { action: 'accept', content: { name: 'Eve' } },
+        greeting: { role: 'assistant', content: { type: 'text', text: 'Hi' }, model: 'm' },
+      },
+    });
+    expect(r.error).toEqual({
+      code: -32602,
+      message: 'Invalid or expired requestState',
+      data: { reason: 'invalid_request_state' },
+    });
+    // the suite's tampering: a suffix on the state
+    const suffixed = await call(client, { requestState: `${first.requestState}-TAMPERED` });
+    expect(suffixed.error).toMatchObject({ code: -32602 });
+  });
+
+  it('answers sent without a requestState, or under keys not asked, are not taken', async () => {
+    const { client } = await connect(namedServer());
+    const unsolicited = (
+      await call(client, {
+        inputResponses: {
+          user_name: { action: 'accept', content: { name: 'Mallory' } },
+          greeting: { role: 'assistant', content: { type: 'text', text: 'Yo' }, model: 'm' },
+        },
+      })
+    ).result as JsonObject;
+    expect(unsolicited.resultType).toBe('input_required');
+    expect(Object.keys(unsolicited.inputRequests as JsonObject).sort()).toEqual(['greeting', 'user_name']);
+    const extra = (
+      await call(client, {
+        requestState: unsolicited.requestState,
+        inputResponses: {
+          user_name: { action: 'accept', content: { name: 'Ann' } },
+          greeting: { role: 'assistant', content: { type: 'text', text: 'Hey' }, model: 'm' },
+          unknown_extra_key: { action: 'accept', content: { foo: 'bar' } },
+        },
+      })
+    ).result as JsonObject;
+    expect(text(extra)).toBe('Hey Ann [greeting,user_name] greet');
+  });
+
+  it('a key used twice in one handler run fails the request with -32603, even under Promise.all', async () => {
+    const server = makeServer();
+    server.registerTool('dup', {}, async (_args, ctx) => {
+      await Promise.all([
+        ctx.elicit({ message: 'a', requestedSchema: FORM }, { key: 'same' }),
+        ctx.listRoots({ key: 'same' }),
+      ]);
+      return { content: [] };
+    });
+    server.registerTool('collide', {}, async (_args, ctx) => {
+      // a named key equal to the default key of an unnamed ask is a duplicate too
+      await Promise.all([ctx.listRoots(), ctx.listRoots({ key: 'roots-0' })]);
+      return { content: [] };
+    });
+    server.registerTool('empty', {}, async (_args, ctx) => {
+      await ctx.listRoots({ key: '' });
+      return { content: [] };
+    });
+    const { client } = await connect(server);
+    const dup = await client.modern('tools/call', { name: 'dup' }, {}, ALL_CAPS);
+    expect(dup.error).toEqual({
+      code: -32603,
+      message:
+        "roots/list: input key 'same' was already used by another input request of this handler run; each input request needs its own key",
+    });
+    expect((await client.modern('tools/call', { name: 'collide' }, {}, ALL_CAPS)).error).toMatchObject({
+      code: -32603,
+      message: expect.stringContaining("input key 'roots-0' was already used"),
+    });
+    const empty = (await client.modern('tools/call', { name: 'empty' }, {}, ALL_CAPS)).result as JsonObject;
+    expect(empty.isError).toBe(true);
+    expect(text(empty)).toBe('roots/list: an input key must be a non-empty string');
+  });
+
+  it('unnamed asks keep their default keys, counted without the named ones', async () => {
+    const server = makeServer();
+    server.registerTool('mixed', {}, async (_args, ctx) => {
+      await Promise.all([ctx.listRoots(), ctx.listRoots({ key: 'mine' }), ctx.elicit({ message: 'x' })]);
+      return { content: [] };
+    });
+    const { client } = await connect(server);
+    const r = (await client.modern('tools/call', { name: 'mixed' }, {}, ALL_CAPS)).result as JsonObject;
+    expect(Object.keys(r.inputRequests as JsonObject)).toEqual(['roots-0', 'mine', 'elicit-1']);
+  });
+
+  it('setRequestState copies the value and refuses what JSON cannot carry', async () => {
+    const server = makeServer();
+    const seen: unknown[] = [];
+    server.registerTool('state', {}, async (_args, ctx) => {
+      const mine = { n: 1 };
+      ctx.setRequestState(mine);
+      mine.n = 2;
+      seen.push(ctx.requestState());
+      expect(() => ctx.setRequestState({ big: 1n })).toThrow(NmcpError);
+      expect(() => ctx.setRequestState(() => 1)).toThrow(NmcpError);
+      ctx.setRequestState(undefined);
+      seen.push(ctx.requestState());
+      return { content: [] };
+    });
+    const { client } = await connect(server);
+    expect((await client.modern('tools/call', { name: 'state' }, {}, ALL_CAPS)).result).toMatchObject({
+      resultType: 'complete',
+    });
+    expect(seen).toEqual([{ n: 1 }, undefined]);
+  });
+
+  it('a state-only change between rounds is kept: the next round reads what the last one set', async () => {
+    const server = makeServer();
+    server.registerTool('count', {}, async (_args, ctx) => {
+      const n = ctx.requestState<number>() ?? 0;
+      ctx.setRequestState(n + 1);
+      await ctx.elicit({ message: `q${n}`, requestedSchema: FORM }, { key: `q${n}` });
+      return { content: [{ type: 'text', text: `n=${n}` }] };
+    });
+    const { client } = await connect(server);
+    const r1 = (await client.modern('tools/call', { name: 'count' }, {}, ALL_CAPS)).result as JsonObject;
+    expect(Object.keys(r1.inputRequests as JsonObject)).toEqual(['q0']);
+    const r2 = (
+      await client.modern(
+        'tools/call',
+        { name: 'count', requestState: r1.requestState, inputResponses: { q0: { action: 'decline' } } },
+        {},
+        ALL_CAPS,
+      )
+    ).result as JsonObject;
+    // The retry's run started from state 1 (set in round 1), so it asks q1 — q0's answer is not reused under q1.
+    expect(Object.keys(r2.inputRequests as JsonObject)).toEqual(['q1']);
+  });
+});
+
+describe('a task’s work (2026-07-28 tasks extension): named keys', () => {
+  it('names the task’s input requests, keeps the answers in inputResponses and refuses a duplicate key', async () => {
+    const server = makeServer();
+    server.registerTool('job', { execution: { taskSupport: 'optional' } }, () =>
+      asTask(async (task) => {
+        task.setRequestState({ phase: 1 });
+        await task.elicit({ message: 'Go?', requestedSchema: FORM }, { key: 'go' });
+        const dup = await task.listRoots({ key: 'go' }).then(
+          () => 'sent',
+          (err: Error) => err.message,
+        );
+        const answers = Object.keys(task.inputResponses).join(',');
+        return { content: [{ type: 'text', text: `${answers}|${JSON.stringify(task.requestState())}|${dup}` }] };
+      }),
+    );
+    const { client } = await connect(server);
+    const caps = { ...ALL_CAPS, extensions: { [TASKS_EXTENSION]: {} } };
+    const created = (await client.modern('tools/call', { name: 'job' }, {}, caps)).result as JsonObject;
+    const taskId = created.taskId as string;
+    expect(taskId).toEqual(expect.any(String));
+    const poll = async (done: (r: JsonObject) => boolean) => {
+      for (let i = 0; i < 300; i++) {
+        const r = (await client.modern('tasks/get', { taskId }, {}, caps)).result as JsonObject;
+        if (done(r)) return r;
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+      throw new Error('task never got there');
+    };
+    const waiting = await poll((r) => r.status === 'input_required');
+    expect(waiting.inputRequests).toEqual({
+      go: { method: 'elicitation/create', params: { message: 'Go?', requestedSchema: FORM } },
+    });
+    await client.modern(
+      'tasks/update',
+      { taskId, inputResponses: { go: { action: 'accept', content: {} } } },
+      {},
+      caps,
+    );
+    const done = await poll((r) => r.status === 'completed');
+    expect(text(done.result as JsonObject)).toBe(
+      'go|{"phase":1}|roots/list: input key \'go\' was already used by another input request of this handler run; each input request needs its own key',
+    );
+  });
+});
+
 describe('legacy era: server→client requests from a handler', () => {
   it('ctx.elicit / createMessage / listRoots send real requests and use the answers', async () => {
     const server = makeServer();
@@ -255,6 +498,47 @@ describe('legacy era: server→client requests from a handler', () => {
     await answer('roots/list', { roots: [{ uri: 'file:///a' }, { uri: 'file:///b' }] });
     const r = await client.response('call');
     expect(r.result).toEqual({ content: [{ type: 'text', text: 'Di|rhyme|2' }] });
+  });
+
+  it('named keys: real requests, answers in ctx.inputResponses, a duplicate key fails, state stays local', async () => {
+    const server = makeServer();
+    server.registerTool('named', {}, async (_args, ctx) => {
+      ctx.setRequestState({ local: true });
+      const name = await ctx.elicit({ message: 'Name?', requestedSchema: FORM }, { key: 'user_name' });
+      const roots = await ctx.listRoots();
+      const dup = await ctx.listRoots({ key: 'user_name' }).then(
+        () => 'sent',
+        (err: Error) => err.message,
+      );
+      return {
+        content: [
+          {
+            type: 'text',
+            text: [
+              (name.content as JsonObject).name,
+              roots.roots.length,
+              Object.keys(ctx.inputResponses).join(','),
+              JSON.stringify(ctx.requestState()),
+              dup,
+            ].join('|'),
+          },
+        ],
+      };
+    });
+    const { client } = await connect(server);
+    await client.initialize('2025-11-25', ALL_CAPS);
+    client.send({ jsonrpc: '2.0', id: 'n', method: 'tools/call', params: { name: 'named' } });
+    const elicit = await client.waitFor((m) => m.method === 'elicitation/create' && m.id !== undefined);
+    expect(elicit.params).toEqual({ message: 'Name?', requestedSchema: FORM }); // the key is not on the wire
+    client.send({ jsonrpc: '2.0', id: elicit.id, result: { action: 'accept', content: { name: 'Jo' } } });
+    const roots = await client.waitFor((m) => m.method === 'roots/list' && m.id !== undefined);
+    client.send({ jsonrpc: '2.0', id: roots.id, result: { roots: [] } });
+    const r = await client.response('n');
+    expect(text(r.result as JsonObject)).toBe(
+      'Jo|0|user_name,roots-0|{"local":true}|roots/list: input key \'user_name\' was already used by another input request of this handler run; each input request needs its own key',
+    );
+    // the duplicate was refused before anything was sent
+    expect(client.received.filter((m) => m.method === 'roots/list')).toHaveLength(1);
   });
 
   it('a capability the client did not declare makes the tool fail (isError)', async () => {
