@@ -6,8 +6,16 @@
  * All text from the report is HTML-escaped.
  */
 
-import { casesTable, ratiosTable, type Table } from './render-rows.js';
-import type { BenchCase, BenchReport } from './report.js';
+import {
+  casesTable,
+  failuresTable,
+  ratiosTable,
+  skippedTable,
+  soakLine,
+  soakTable,
+  type Table,
+} from './render-rows.js';
+import type { BenchCase, BenchReport, SoakSummary } from './report.js';
 import { type CaseGroup, fmtInt, fmtLoad, fmtMachine, fmtUs, groupCases } from './summary.js';
 import { evaluateTargets, targetMark } from './targets.js';
 
@@ -182,6 +190,26 @@ export function throughputChart(title: string, runs: readonly BenchCase[]): Line
   };
 }
 
+/** The soak's memory over time: RSS (and V8 heap where reported) in MiB against minutes. */
+export function soakChart(soak: SoakSummary): LineChart {
+  const mib = (b: number) => b / 1024 / 1024;
+  const rss = soak.samples.map((s) => [s.tMs / 60_000, mib(s.rssBytes)] as const);
+  const heap = soak.samples
+    .filter((s) => s.heapUsedBytes !== undefined)
+    .map((s) => [s.tMs / 60_000, mib(s.heapUsedBytes ?? 0)] as const);
+  const y = niceTicks(Math.max(0, ...rss.map(([, v]) => v), ...heap.map(([, v]) => v)), (v) => `${v} MiB`);
+  const x = niceTicks(
+    Math.max(soak.durationMs / 60_000, ...rss.map(([t]) => t)),
+    (v) => `${Number(v.toPrecision(3))} min`,
+  );
+  return {
+    title: 'soak: server memory over time',
+    x: { label: 'time', min: 0, max: x.max, ticks: x.ticks },
+    y: { label: 'memory', min: 0, max: y.max, ticks: y.ticks },
+    series: [{ label: 'RSS', points: rss }, ...(heap.length > 0 ? [{ label: 'V8 heap used', points: heap }] : [])],
+  };
+}
+
 function caseSection(g: CaseGroup): string {
   const name = `${g.workload} · ${g.transport} · ${g.serverLabel} · ${g.mode} (${fmtLoad(g)})`;
   return [
@@ -206,6 +234,15 @@ svg .grid{stroke:#eee}svg .frame{fill:none;stroke:#999}svg text{font:11px system
 svg .ct{font-weight:600;font-size:12px}svg .al{fill:#555}svg .nd{fill:#999;font-size:14px}svg .tk{fill:#666}
 .pass{color:#137333}.fail{color:#c5221f}.nm{color:#777}
 `;
+
+function optionalSection(title: string, table: Table | undefined, note?: string): string[] {
+  if (!table) return [];
+  return [
+    `<h2>${escapeHtml(title)}</h2>`,
+    ...(note ? [`<p class="note">${escapeHtml(note)}</p>`] : []),
+    htmlTable(table),
+  ];
+}
 
 export function renderHtml(report: BenchReport): string {
   const targets = evaluateTargets(report);
@@ -232,6 +269,16 @@ export function renderHtml(report: BenchReport): string {
     '<h2>Cases</h2>',
     '<p class="note">Latency per request in the client, from an HdrHistogram (open loop: corrected for coordinated omission). CPU and RSS are the server process’s; CPU % is of one core. Errors and lost responses must be 0.</p>',
     htmlTable(casesTable(report)),
+    ...optionalSection('Failures', failuresTable(report), 'These cases started and failed: this is not a clean run.'),
+    ...optionalSection('Not run', skippedTable(report)),
+    ...(report.soak
+      ? [
+          '<h2>Soak</h2>',
+          `<p>${escapeHtml(soakLine(report) ?? '')}</p>`,
+          htmlTable(soakTable(report)!),
+          svgLineChart(soakChart(report.soak)),
+        ]
+      : []),
     '<h2>nmcp ÷ peers</h2>',
     ratios,
     '<h2>Report card</h2>',

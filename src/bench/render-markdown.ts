@@ -5,7 +5,15 @@
  * or inject markup.
  */
 
-import { casesTable, ratiosTable, type Table } from './render-rows.js';
+import {
+  casesTable,
+  failuresTable,
+  ratiosTable,
+  skippedTable,
+  soakLine,
+  soakTable,
+  type Table,
+} from './render-rows.js';
 import type { BenchReport } from './report.js';
 import { fmtMachine } from './summary.js';
 import { evaluateTargets, type TargetRow, targetMark } from './targets.js';
@@ -60,6 +68,20 @@ export function renderMarkdown(report: BenchReport, options: MarkdownOptions = {
     markdownTable(casesTable(report)),
     '',
   );
+  const failures = failuresTable(report);
+  if (failures)
+    out.push(
+      `${h} Failures`,
+      '',
+      'These cases started and failed: this is not a clean run.',
+      '',
+      markdownTable(failures),
+      '',
+    );
+  const skipped = skippedTable(report);
+  if (skipped) out.push(`${h} Not run`, '', markdownTable(skipped), '');
+  const soak = soakTable(report);
+  if (soak) out.push(`${h} Soak`, '', escapeMarkdown(soakLine(report) ?? ''), '', markdownTable(soak), '');
   out.push(`${h} nmcp ÷ peers`, '');
   if (report.ratios.length === 0) {
     out.push('No peers were measured in this run (`nmcp bench --peers` measures them).', '');

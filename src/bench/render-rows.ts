@@ -43,7 +43,7 @@ export function casesTable(report: BenchReport): Table {
     c.serverLabel,
     `${c.mode} (${fmtLoad(c)})`,
     ...(multiRun ? [String(c.run)] : []),
-    fmtInt(c.perSecond),
+    c.unit === 'notifications' || c.unit === 'sessions' ? `${fmtInt(c.perSecond)} (${c.unit})` : fmtInt(c.perSecond),
     fmtUs(c.latencyUs.p50),
     fmtUs(c.latencyUs.p99),
     fmtUs(c.latencyUs.p999),
@@ -77,4 +77,52 @@ export function ratiosTable(report: BenchReport): Table {
     `${fmtRatio(r.min)} – ${fmtRatio(r.max)}`,
   ]);
   return { headers, numeric: [false, false, false, false, true, true], rows };
+}
+
+/** Cases the engine did not run, and why (a peer that does not exist for a transport is said, never faked). */
+export function skippedTable(report: BenchReport): Table | undefined {
+  const skipped = report.skipped ?? [];
+  if (skipped.length === 0) return undefined;
+  return {
+    headers: ['workload', 'transport', 'server', 'why not run'],
+    numeric: [false, false, false, false],
+    rows: skipped.map((s) => [s.workload, s.transport, s.server, s.reason]),
+  };
+}
+
+/** Cases that started and failed: a report with any is not a clean run. */
+export function failuresTable(report: BenchReport): Table | undefined {
+  const failures = report.failures ?? [];
+  if (failures.length === 0) return undefined;
+  return {
+    headers: ['workload', 'transport', 'server', 'run', 'error'],
+    numeric: [false, false, false, true, false],
+    rows: failures.map((f) => [f.workload, f.transport, f.server, String(f.run), f.error]),
+  };
+}
+
+/** The soak's memory figures (RSS and, where reported, heap): start, peak, end and growth. */
+export function soakTable(report: BenchReport): Table | undefined {
+  const soak = report.soak;
+  if (!soak) return undefined;
+  const row = (what: string, m: { start: number; peak: number; end: number }) => [
+    what,
+    fmtBytes(m.start),
+    fmtBytes(m.peak),
+    fmtBytes(m.end),
+    `${((m.end - m.start) / 1e6).toFixed(1)} MB`,
+  ];
+  return {
+    headers: ['memory', 'start', 'peak', 'end', 'growth (end − start)'],
+    numeric: [false, true, true, true, true],
+    rows: [row('RSS', soak.rssBytes), ...(soak.heapUsedBytes ? [row('V8 heap used', soak.heapUsedBytes)] : [])],
+  };
+}
+
+/** One line describing the soak run. */
+export function soakLine(report: BenchReport): string | undefined {
+  const soak = report.soak;
+  if (!soak) return undefined;
+  const rate = soak.offeredRate === undefined ? 'closed loop' : `${fmtInt(soak.offeredRate)} msg/s offered`;
+  return `Soak: ${soak.server} over ${soak.transport}, ${(soak.durationMs / 60_000).toFixed(1)} min at ${rate}; ${fmtInt(soak.messages)} responses, ${fmtInt(soak.errors)} errors, ${fmtInt(soak.lost)} lost.`;
 }

@@ -3,7 +3,15 @@
  * as aligned plain text. Column widths count code points, not UTF-16 units, so "µs" and "×" do not skew them.
  */
 
-import { casesTable, ratiosTable, type Table } from './render-rows.js';
+import {
+  casesTable,
+  failuresTable,
+  ratiosTable,
+  skippedTable,
+  soakLine,
+  soakTable,
+  type Table,
+} from './render-rows.js';
 import type { BenchReport } from './report.js';
 import { fmtMachine } from './summary.js';
 import { evaluateTargets, formatTargets } from './targets.js';
@@ -35,6 +43,12 @@ export function renderTable(report: BenchReport, options: RenderOptions = {}): s
     '',
     formatTextTable(casesTable(report)),
   ];
+  const failures = failuresTable(report);
+  if (failures) parts.push('', 'FAILED cases (not a clean run):', formatTextTable(failures));
+  const skipped = skippedTable(report);
+  if (skipped) parts.push('', 'Not run:', formatTextTable(skipped));
+  const soak = soakTable(report);
+  if (soak) parts.push('', soakLine(report) ?? '', formatTextTable(soak));
   if (report.ratios.length > 0) {
     parts.push(
       '',

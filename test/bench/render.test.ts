@@ -221,6 +221,70 @@ describe('renderTable (terminal)', () => {
   });
 });
 
+describe('optional sections: failures, not run, soak, units', () => {
+  const report = makeReport(
+    [
+      makeCase(),
+      makeCase({ workload: 'churn', unit: 'sessions', perSecond: 850 }),
+      makeCase({ workload: 'fanout', transport: 'http', unit: 'notifications', perSecond: 120_000 }),
+    ],
+    {
+      skipped: [
+        { workload: 'echo-200b', transport: 'unix', server: 'sdk1', reason: 'SDK 1.x has no Unix-socket server' },
+      ],
+      failures: [{ workload: 'echo-4k', transport: 'http', server: 'nmcp', run: 2, error: 'socket hang up <b>|</b>' }],
+      soak: {
+        transport: 'stdio',
+        server: 'nmcp',
+        durationMs: 600_000,
+        offeredRate: 10_000,
+        messages: 5_999_000,
+        errors: 0,
+        lost: 0,
+        rssBytes: { start: 80e6, peak: 95e6, end: 90e6 },
+        heapUsedBytes: { start: 20e6, peak: 30e6, end: 22e6 },
+        samples: [
+          { tMs: 0, rssBytes: 80e6, heapUsedBytes: 20e6 },
+          { tMs: 300_000, rssBytes: 95e6, heapUsedBytes: 30e6 },
+          { tMs: 600_000, rssBytes: 90e6, heapUsedBytes: 22e6 },
+        ],
+      },
+    },
+  );
+
+  it('Markdown and the terminal show failures, skipped cases, the soak and what msg/s counts', () => {
+    for (const text of [renderMarkdown(report), renderTable(report)]) {
+      expect(text).toContain('SDK 1.x has no Unix-socket server');
+      expect(text).toContain('socket hang up');
+      expect(text).toContain('850 (sessions)');
+      expect(text).toContain('120,000 (notifications)');
+      expect(text).toContain('10.0 MB'); // RSS growth 80 → 90 MB
+      expect(text).toContain('5,999,000 responses');
+    }
+    expect(renderMarkdown(report)).toContain('socket hang up \\<b\\>\\|\\</b\\>');
+    for (const t of markdownTables(renderMarkdown(report))) {
+      for (const row of t) expect(cells(row)).toHaveLength(cells(t[0]!).length);
+    }
+  });
+
+  it('HTML shows them too, escaped, with a memory chart (RSS and heap lines)', () => {
+    const html = renderHtml(report);
+    expect(html).toContain('<h2>Failures</h2>');
+    expect(html).toContain('socket hang up &#60;b&#62;|&#60;/b&#62;');
+    expect(html).toContain('<h2>Not run</h2>');
+    const soak = html.slice(html.indexOf('<h2>Soak</h2>'), html.indexOf('<h2>nmcp ÷ peers</h2>'));
+    expect(soak).toContain('soak: server memory over time');
+    expect(soak.match(/<polyline /g)).toHaveLength(2);
+  });
+
+  it('a clean report has none of these sections', () => {
+    const md = renderMarkdown(pairReport(30_000));
+    expect(md).not.toContain('Failures');
+    expect(md).not.toContain('Not run');
+    expect(md).not.toContain('Soak');
+  });
+});
+
 describe('writeFullReport', () => {
   it('writes report.json (the report itself), report.md and report.html', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'nmcp-full-report-'));
