@@ -49,17 +49,23 @@ export interface MarkdownOptions {
   readonly headingLevel?: number;
   /** Include the report card. Default true. */
   readonly targets?: boolean;
+  /** Start with the title, when and where it was measured, and the options. Default true. */
+  readonly header?: boolean;
 }
 
 export function renderMarkdown(report: BenchReport, options: MarkdownOptions = {}): string {
   const h = '#'.repeat(options.headingLevel ?? 2);
   const out: string[] = [];
-  if ((options.headingLevel ?? 2) === 2) out.push('# nmcp bench report', '');
+  if (options.header ?? true) {
+    if ((options.headingLevel ?? 2) === 2) out.push('# nmcp bench report', '');
+    out.push(
+      `Measured ${escapeMarkdown(report.startedAt)} → ${escapeMarkdown(report.finishedAt)} on ${escapeMarkdown(fmtMachine(report.machine))}.`,
+      '',
+      `Options: ${escapeMarkdown(JSON.stringify(report.options))}`,
+      '',
+    );
+  }
   out.push(
-    `Measured ${escapeMarkdown(report.startedAt)} → ${escapeMarkdown(report.finishedAt)} on ${escapeMarkdown(fmtMachine(report.machine))}.`,
-    '',
-    `Options: ${escapeMarkdown(JSON.stringify(report.options))}`,
-    '',
     `${h} Cases`,
     '',
     'Latency is per request, in the client, from an HdrHistogram (open loop: corrected for coordinated omission). ' +

@@ -1,0 +1,187 @@
+#!/usr/bin/env node
+// Regenerates docs/benchmarks.md from a saved `nmcp bench` report (the JSON of --json, --out, --full-report or
+// --save-baseline): the method, the machine, the commands that reproduce it, and the figures (cases, nmcp ÷ peer
+// ratios, the report card). The figures come only from the report; without one (--not-measured) the page says they
+// are not measured yet rather than showing any. Uses the built renderers in dist/ (npm run build:ts first).
+//
+//   node scripts/bench-docs.mjs REPORT.json [--out docs/benchmarks.md]
+//   node scripts/bench-docs.mjs --not-measured [--out docs/benchmarks.md]
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { relative } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const dist = (p) => pathToFileURL(`${root}dist/bench/${p}`).href;
+
+function usage(message) {
+  process.stderr.write(
+    `bench-docs: ${message}\nUsage: node scripts/bench-docs.mjs REPORT.json [--out FILE] | --not-measured [--out FILE]\n`,
+  );
+  process.exit(2);
+}
+
+let parsed;
+try {
+  parsed = parseArgs({
+    allowPositionals: true,
+    options: {
+      out: { type: 'string', default: `${root}docs/benchmarks.md` },
+      'not-measured': { type: 'boolean', default: false },
+    },
+  });
+} catch (err) {
+  usage(err.message);
+}
+const { values, positionals } = parsed;
+if (positionals.length > 1) usage('one report at a time');
+if (positionals.length === 0 && !values['not-measured']) usage('give a report JSON, or --not-measured');
+if (positionals.length === 1 && values['not-measured']) usage('a report and --not-measured do not go together');
+if (!existsSync(fileURLToPath(dist('render-markdown.js'))))
+  usage('dist/bench/ is missing: run `npm run build:ts` first');
+
+const { renderMarkdown, escapeMarkdown, markdownTable } = await import(dist('render-markdown.js'));
+const { assertBenchReport, fmtBytes } = await import(dist('summary.js'));
+
+/** The `nmcp bench` command line equivalent to a report's resolved options (the engine records them, not argv). */
+export function commandFromOptions(o) {
+  if (Array.isArray(o.argv) && o.argv.every((a) => typeof a === 'string')) return `nmcp bench ${o.argv.join(' ')}`;
+  const args = ['nmcp bench'];
+  const list = (flag, v) => Array.isArray(v) && v.length > 0 && args.push(`${flag} ${v.join(',')}`);
+  const one = (flag, v) => v !== undefined && v !== null && args.push(`${flag} ${v}`);
+  list('--workload', o.workloads);
+  list('--transport', o.transports);
+  one('--mode', o.mode);
+  one('--connections', o.connections);
+  if (o.mode === 'open') one('--rate', o.rate);
+  else one('--in-flight', o.inFlight);
+  if (typeof o.durationMs === 'number') args.push(`--duration ${o.durationMs}ms`);
+  if (typeof o.warmupMs === 'number') args.push(`--warmup ${o.warmupMs}ms`);
+  one('--runs', o.runs);
+  one('--era', o.era);
+  if (o.peers === true) args.push('--peers');
+  if (typeof o.target === 'string') args.push(`--target ${JSON.stringify(o.target)}`);
+  return args.join(' ');
+}
+
+const METHOD = `## Method
+
+**What runs.** \`nmcp bench\` measures real round trips through real processes and sockets: for every case it starts the
+server as its own process (a fresh one per case), opens the connections, runs the MCP handshake, warms up, measures for
+a fixed window, then stops sending and drains. Every request carries its own id and is matched to exactly one
+response; a response that is a JSON-RPC error or an \`isError\` result counts as an error, a request still unanswered
+after the drain counts as lost. Both must be 0 for a clean run.
+
+**Workloads.** \`tools/call\` of an \`echo\` tool with a text of 200 B, 4 KiB, 64 KiB or 1 MiB; \`tools/list\` of a server
+with 1,000 tools; a notification fan-out (one \`resources/updated\` to N subscribed sessions); session churn (connect,
+initialize, one call, close). Transports: stdio, TCP (length-prefixed and NDJSON framing), Unix socket, HTTP/1.1, HTTP/2.
+
+**Two loops.** The *closed loop* keeps N requests in flight per connection on C connections: it finds the throughput
+(messages/s). The *open loop* sends at a fixed offered rate whatever the server does, and measures each latency from
+the request's *intended* send time, recorded in an HdrHistogram: that corrects for coordinated omission (a stalled
+server does not get to slow the client down and hide its own stall). The seed's "P99 < 1 ms" is an open-loop figure;
+a closed loop's p99 is not.
+
+**Server cost.** The server process's CPU time (user + system, Linux \`/proc\`) over the window, as % of one core and as
+CPU µs per message — the steadiest figure on a shared machine — and its RSS at the start, peak and end.
+
+**Peers, in the same run.** With \`--peers\` the same workload runs against servers in \`bench/peers/\`: the official
+TypeScript SDK 1.x (\`@modelcontextprotocol/sdk\`: \`sdk1-echo.mjs\` on stdio, \`sdk1-http-echo.mjs\` — StreamableHTTP with
+a transport per session, as the SDK's example — on HTTP), the SDK 2.x (\`@modelcontextprotocol/server\`: \`sdk2-echo.mjs\`,
+\`sdk2-http-echo.mjs\` — its \`createMcpHandler\`), and a bare floor with no MCP library (\`bare-echo.mjs\`: readline +
+JSON.parse/stringify on stdio; \`bare-http-echo.mjs\`: a fastify JSON echo; \`bare-tcp-echo.mjs\`: node:net in both
+framings). The SDKs have no TCP or Unix-socket server, so those transports compare with the floor only. Each run
+measures every server once, interleaved, so drift on the machine hits all of them alike; the figure reported is the
+median over the runs, and the ratio nmcp ÷ peer is taken within each run, then its median and spread reported.
+
+**Baselines and the regression gate.** \`--save-baseline NAME\` keeps the whole report (figures and machine) as
+\`bench/baselines/NAME.json\`; \`--compare NAME --threshold 10%\` fails when a metric got worse by more than the threshold.
+What gates is the nmcp ÷ peer ratios, not absolute msg/s: machines differ and are noisy, and a ratio of two servers
+measured side by side cancels most of both. Absolute msg/s gate too when the baseline came from the same machine and
+setup; otherwise they are shown for information. The verdict says which was done.
+
+**Report card.** The seed's targets (erlmcp performance tuning guide): ≥ 10,000 msg/s per transport; P99 < 1 ms at
+10,000 msg/s offered (open loop); < 50 MB memory growth under sustained load (the soak); < 80% CPU at the target rate
+(the server process, of one core). A row shows ✅ or ❌ only with the figure it was judged on, else "not measured".
+`;
+
+const COMMANDS = `## Commands
+
+\`\`\`sh
+npm run build                                             # the CLI runs dist/
+nmcp bench --peers --transport stdio,tcp,http --runs 5    # nmcp and its peers, ratios printed
+nmcp bench --mode open --rate 10000 --transport stdio,unix,tcp   # latency at the target rate
+nmcp bench --peers --full-report bench-report             # + report.json, report.md, report.html (charts)
+nmcp bench --peers --save-baseline main                   # bench/baselines/main.json
+nmcp bench --peers --compare main --threshold 10%         # exits non-zero on a regression
+nmcp bench --targets                                      # the report card
+node scripts/bench-docs.mjs bench-report/report.json      # regenerates this page
+\`\`\`
+`;
+
+const out = [
+  '# Benchmarks',
+  '',
+  '<!-- Generated by scripts/bench-docs.mjs from a saved nmcp bench report: edit the script, not this file. -->',
+  '',
+  'How nmcp is measured against the official MCP SDKs and a bare floor, on which machine, with which commands, and the',
+  'figures. Core codec micro-benchmarks (no I/O) are in [benchmarks-core.md](benchmarks-core.md).',
+  '',
+  METHOD,
+  COMMANDS,
+];
+
+if (values['not-measured']) {
+  out.push(
+    '## Machine',
+    '',
+    'Not measured yet.',
+    '',
+    '## Figures',
+    '',
+    'Not measured yet: no `nmcp bench` report has been saved for this page. Run the commands above and regenerate it',
+    'with `node scripts/bench-docs.mjs REPORT.json`.',
+    '',
+  );
+} else {
+  const file = positionals[0];
+  let report;
+  try {
+    report = JSON.parse(readFileSync(file, 'utf8'));
+    assertBenchReport(report, file);
+  } catch (err) {
+    usage(err.message);
+  }
+  const m = report.machine;
+  out.push(
+    '## Machine',
+    '',
+    markdownTable({
+      headers: ['', ''],
+      numeric: [false, false],
+      rows: [
+        ['CPU', `${m.cpuModel} × ${m.cpus}`],
+        ['memory', fmtBytes(m.memoryBytes)],
+        ['OS', `${m.platform}/${m.arch}`],
+        ['Node', m.node],
+        ['nmcp', `${m.nmcpVersion} (${m.core})`],
+        ['host', m.hostname],
+      ],
+    }),
+    '',
+    '## Figures',
+    '',
+    `Measured ${escapeMarkdown(report.startedAt)} → ${escapeMarkdown(report.finishedAt)} with:`,
+    '',
+    '```sh',
+    commandFromOptions(report.options),
+    '```',
+    '',
+    `Source: \`${escapeMarkdown(relative(root, file) || file)}\`.`,
+    '',
+    renderMarkdown(report, { headingLevel: 3, header: false }),
+  );
+}
+
+writeFileSync(values.out, `${out.join('\n').trimEnd()}\n`);
+process.stderr.write(`bench-docs: wrote ${values.out}\n`);

@@ -1,0 +1,67 @@
+/**
+ * scripts/bench-docs.mjs regenerates docs/benchmarks.md from a saved report (through the built renderers in dist/):
+ * method, machine, the command that reproduces it, the figures; without a report, it says "not measured yet".
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { pairReport } from './fixtures.js';
+
+const script = fileURLToPath(new URL('../../scripts/bench-docs.mjs', import.meta.url));
+const built = existsSync(fileURLToPath(new URL('../../dist/bench/render-markdown.js', import.meta.url)));
+
+const run = (args: string[]) => spawnSync(process.execPath, [script, ...args], { encoding: 'utf8' });
+
+describe.skipIf(!built)('scripts/bench-docs.mjs', () => {
+  it('writes method, machine, command and the figures of the report', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'nmcp-bench-docs-'));
+    const report = {
+      ...pairReport(30_000),
+      options: { workloads: ['echo-200b'], transports: ['stdio'], mode: 'closed', inFlight: 64, runs: 3, peers: true },
+    };
+    writeFileSync(join(dir, 'report.json'), JSON.stringify(report));
+    const out = join(dir, 'benchmarks.md');
+    const r = run([join(dir, 'report.json'), '--out', out]);
+    expect(r.status, r.stderr).toBe(0);
+    const md = readFileSync(out, 'utf8');
+    for (const section of [
+      '## Method',
+      '## Commands',
+      '## Machine',
+      '## Figures',
+      '### Cases',
+      '### nmcp ÷ peers',
+      '### Report card',
+    ]) {
+      expect(md).toContain(section);
+    }
+    expect(md).toContain('Test CPU @ 2.0GHz × 2');
+    expect(md).toContain(
+      'nmcp bench --workload echo-200b --transport stdio --mode closed --in-flight 64 --runs 3 --peers',
+    );
+    expect(md).toContain('| echo-200b | stdio | closed | bare floor | 0.60× |');
+    expect(md).not.toContain('Not measured yet');
+  });
+
+  it('without a report says the figures are not measured yet, and shows none', () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'nmcp-bench-docs-')), 'benchmarks.md');
+    const r = run(['--not-measured', '--out', out]);
+    expect(r.status, r.stderr).toBe(0);
+    const md = readFileSync(out, 'utf8');
+    const figures = md.slice(md.indexOf('## Figures'));
+    expect(figures).toContain('Not measured yet');
+    expect(figures).not.toMatch(/msg\/s|µs|×/);
+  });
+
+  it('refuses a file that is not a bench report of this version', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'nmcp-bench-docs-'));
+    writeFileSync(join(dir, 'old.json'), JSON.stringify({ ...pairReport(1), version: 7 }));
+    const r = run([join(dir, 'old.json'), '--out', join(dir, 'x.md')]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain('version 7 bench report');
+    expect(existsSync(join(dir, 'x.md'))).toBe(false);
+  });
+});
