@@ -211,9 +211,11 @@ export class ToolRegistry extends NamedRegistry<RegisteredTool> {
 
   #validated(tool: RegisteredTool, v: Validation, ctx: HandlerContext, legacyTask: JsonObject | undefined): unknown {
     if (!v.ok) {
-      throw new McpError(
-        RpcCode.INVALID_PARAMS,
-        `Input validation error: Invalid arguments for tool ${tool.name}: ${v.message}`,
+      // A tool execution error, not a protocol error (spec 2025-11-25, SEP-1303; both official SDKs): the model sees the
+      // message and can correct its arguments. Arguments that are not an object at all stay -32602 (call()).
+      return this.#encode(
+        toolError(`Input validation error: Invalid arguments for tool ${tool.name}: ${v.message}`),
+        ctx,
       );
     }
     return this.#dispatch(tool, v.value, ctx, legacyTask);

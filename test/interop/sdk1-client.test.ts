@@ -118,8 +118,10 @@ describe('SDK 1.x Client ↔ nmcp everything (stdio, legacy era)', () => {
     expect(f.isError).toBe(true);
   });
 
-  it('invalid arguments → -32602; unknown tool → -32602', async () => {
-    await expect(client.callTool({ name: 'echo', arguments: { text: 5 } })).rejects.toMatchObject({ code: -32602 });
+  it('invalid arguments → an isError result (spec 2025-11-25); unknown tool → -32602', async () => {
+    const bad = await client.callTool({ name: 'echo', arguments: { text: 5 } });
+    expect(bad.isError).toBe(true);
+    expect(JSON.stringify(bad.content)).toContain('Input validation error');
     await expect(client.callTool({ name: 'no_such_tool', arguments: {} })).rejects.toMatchObject({ code: -32602 });
   });
 

@@ -91,10 +91,12 @@ describe.each<Era>(['legacy', 'modern'])('SDK 2.x Client ↔ nmcp everything (st
     expect(r.structuredContent).toEqual({ sum: 42 });
   });
 
-  it('isError results; invalid arguments and unknown tools → -32602', async () => {
+  it('isError results, invalid arguments included (spec 2025-11-25); unknown tools → -32602', async () => {
     const r = await client.callTool({ name: 'fail', arguments: {} });
     expect(r.isError).toBe(true);
-    await expect(client.callTool({ name: 'echo', arguments: { text: 5 } })).rejects.toMatchObject({ code: -32602 });
+    const bad = await client.callTool({ name: 'echo', arguments: { text: 5 } });
+    expect(bad.isError).toBe(true);
+    expect(JSON.stringify(bad.content)).toContain('Input validation error');
     const unknown = await client.callTool({ name: 'no_such_tool', arguments: {} }).catch((e: unknown) => e);
     expect(unknown).toBeInstanceOf(ProtocolError);
     expect((unknown as ProtocolError).code).toBe(-32602);

@@ -101,7 +101,7 @@ describe('tools/list', () => {
 });
 
 describe('tools/call', () => {
-  it('validates arguments (JSON Schema) with -32602 and calls the handler with them', async () => {
+  it('validates arguments (JSON Schema): a failure is an isError result the model can act on; non-object arguments are -32602', async () => {
     const server = makeServer();
     server.registerTool('echo', { inputSchema: ECHO_SCHEMA }, (args) => ({
       content: [{ type: 'text', text: `${args.text}` }],
@@ -111,9 +111,12 @@ describe('tools/call', () => {
       content: [{ type: 'text', text: 'hi' }],
     });
     const bad = await client.request('tools/call', { name: 'echo', arguments: { text: 5 } });
-    expect(bad.error).toMatchObject({ code: -32602 });
-    expect((bad.error as { message: string }).message).toContain('Invalid arguments for tool echo');
-    expect((await client.request('tools/call', { name: 'echo' })).error).toMatchObject({ code: -32602 });
+    expect(bad.error).toBeUndefined();
+    expect(bad.result).toMatchObject({ isError: true, content: [{ type: 'text' }] });
+    expect((bad.result as { content: { text: string }[] }).content[0]?.text).toMatch(
+      /^Input validation error: Invalid arguments for tool echo: /,
+    );
+    expect((await client.request('tools/call', { name: 'echo' })).result).toMatchObject({ isError: true });
     expect((await client.request('tools/call', { name: 'echo', arguments: 'x' })).error).toMatchObject({
       code: -32602,
     });
@@ -127,8 +130,8 @@ describe('tools/call', () => {
     const { client } = await ready(server);
     expect(text(await client.call('tools/call', { name: 'add', arguments: { a: 1 } }))).toBe('11');
     const bad = await client.request('tools/call', { name: 'add', arguments: { a: 'x' } });
-    expect(bad.error).toMatchObject({ code: -32602 });
-    expect((bad.error as { message: string }).message).toContain('a: Invalid input');
+    expect(bad.result).toMatchObject({ isError: true });
+    expect((bad.result as { content: { text: string }[] }).content[0]?.text).toContain('a: Invalid input');
   });
 
   it('compiles each validator once, at registration', async () => {
