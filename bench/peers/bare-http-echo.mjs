@@ -5,21 +5,27 @@
 // initialize mints an Mcp-Session-Id; later requests must carry a known one (400 without, 404 unknown); a
 // notification or response gets 202; DELETE ends the session; GET (the optional server→client stream) is 405.
 //
-//   node bench/peers/bare-http-echo.mjs --http 0   → stderr: listening on http://127.0.0.1:PORT/mcp
+// --http2 serves HTTP/2 without TLS (h2c, prior knowledge), the floor for nmcp's --http --http2.
+//
+//   node bench/peers/bare-http-echo.mjs --http 0 [--http2]   → stderr: listening on http://127.0.0.1:PORT/mcp
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import Fastify from 'fastify';
 import { closeOnSignal, PARSE_ERROR, portArg, reply } from './bare-answer.mjs';
 
-const USAGE = 'Usage: bare-http-echo.mjs --http PORT [--host 127.0.0.1]';
+const USAGE = 'Usage: bare-http-echo.mjs --http PORT [--http2] [--host 127.0.0.1]';
 const { values } = parseArgs({
-  options: { http: { type: 'string' }, host: { type: 'string', default: '127.0.0.1' } },
+  options: {
+    http: { type: 'string' },
+    http2: { type: 'boolean', default: false },
+    host: { type: 'string', default: '127.0.0.1' },
+  },
 });
 const port = portArg(values.http, '--http', USAGE);
 const NAME = 'bare-http-echo';
 const sessions = new Set();
 
-const app = Fastify({ logger: false, bodyLimit: 64 * 1024 * 1024 });
+const app = Fastify({ logger: false, bodyLimit: 64 * 1024 * 1024, ...(values.http2 ? { http2: true } : {}) });
 // Plain JSON.parse (fastify's default parser adds prototype-poisoning checks): the floor is "parse, answer, stringify".
 // A body that is not JSON is answered with a JSON-RPC parse error, as the MCP transports do, not fastify's 400 page.
 app.removeContentTypeParser('application/json');
@@ -68,5 +74,7 @@ app.delete('/mcp', (request, res) => {
 app.get('/mcp', (_request, res) => res.code(405).header('allow', 'POST, DELETE').send());
 
 await app.listen({ port, host: values.host });
-process.stderr.write(`listening on http://${values.host}:${app.server.address().port}/mcp\n`);
+process.stderr.write(
+  `listening on http://${values.host}:${app.server.address().port}/mcp${values.http2 ? ' (HTTP/2)' : ''}\n`,
+);
 closeOnSignal(() => void app.close());

@@ -3,23 +3,29 @@
 // and tools/call `echo` like bare-echo.mjs (stdio), in either framing nmcp's TCP transport speaks:
 //   ndjson           one JSON text per line ('\n'), as on stdio
 //   length-prefixed  a 4-byte big-endian length, then that many bytes of UTF-8 JSON (nmcp's TCP default)
-// Each connection is its own session; notifications are ignored.
+// Each connection is its own session; notifications are ignored. With --unix PATH it is the Unix-socket floor instead.
 //
 //   node bench/peers/bare-tcp-echo.mjs --tcp 0 [--framing ndjson|length-prefixed]
 //   → stderr: listening on tcp://127.0.0.1:PORT
+//   node bench/peers/bare-tcp-echo.mjs --unix /tmp/x.sock [--framing …]   → stderr: listening on unix:/tmp/x.sock
 import { createServer } from 'node:net';
 import { parseArgs } from 'node:util';
 import { closeOnSignal, PARSE_ERROR, portArg, reply } from './bare-answer.mjs';
 
-const USAGE = 'Usage: bare-tcp-echo.mjs --tcp PORT [--framing ndjson|length-prefixed] [--host 127.0.0.1]';
+const USAGE = 'Usage: bare-tcp-echo.mjs --tcp PORT | --unix PATH [--framing ndjson|length-prefixed] [--host 127.0.0.1]';
 const { values } = parseArgs({
   options: {
     tcp: { type: 'string' },
+    unix: { type: 'string' },
     framing: { type: 'string', default: 'length-prefixed' },
     host: { type: 'string', default: '127.0.0.1' },
   },
 });
-const port = portArg(values.tcp, '--tcp', USAGE);
+if ((values.tcp === undefined) === (values.unix === undefined)) {
+  process.stderr.write(`give one of --tcp PORT and --unix PATH\n${USAGE}\n`);
+  process.exit(2);
+}
+const port = values.unix === undefined ? portArg(values.tcp, '--tcp', USAGE) : undefined;
 if (values.framing !== 'ndjson' && values.framing !== 'length-prefixed') {
   process.stderr.write(`--framing must be ndjson or length-prefixed (got ${values.framing})\n${USAGE}\n`);
   process.exit(2);
@@ -84,7 +90,11 @@ const server = createServer({ noDelay: true }, (socket) => {
   if (values.framing === 'ndjson') serveNdjson(socket);
   else serveLengthPrefixed(socket);
 });
-server.listen(port, values.host, () => {
-  process.stderr.write(`listening on tcp://${values.host}:${server.address().port}\n`);
-});
+if (values.unix !== undefined) {
+  server.listen(values.unix, () => process.stderr.write(`listening on unix:${values.unix}\n`));
+} else {
+  server.listen(port, values.host, () => {
+    process.stderr.write(`listening on tcp://${values.host}:${server.address().port}\n`);
+  });
+}
 closeOnSignal(() => server.close());

@@ -3,7 +3,10 @@
  * prints where it listens, answers initialize and one tools/call `echo`, and stops on SIGTERM.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { connect as h2connect } from 'node:http2';
 import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 
@@ -114,6 +117,44 @@ describe('HTTP peers', () => {
     expect(await p.stop()).toBe(0);
   });
 
+  it('bare-http-echo.mjs --http2: initialize and echo over h2c', async () => {
+    const p = await start('bare-http-echo.mjs', ['--http', '0', '--http2']);
+    const url = new URL(p.url);
+    const session = h2connect(url.origin);
+    const h2post = (body: unknown, sid?: string) =>
+      new Promise<{ status: number; sid: string | undefined; answer: RpcAnswer }>((resolve, reject) => {
+        const req = session.request({
+          ':method': 'POST',
+          ':path': url.pathname,
+          'content-type': 'application/json',
+          ...(sid ? { 'mcp-session-id': sid } : {}),
+        });
+        let status = 0;
+        let id: string | undefined;
+        let text = '';
+        req.on('response', (h) => {
+          status = Number(h[':status']);
+          id = h['mcp-session-id'] as string | undefined;
+        });
+        req.setEncoding('utf8').on('data', (s: string) => {
+          text += s;
+        });
+        req.on('end', () => resolve({ status, sid: id, answer: JSON.parse(text) as RpcAnswer }));
+        req.on('error', reject);
+        req.end(JSON.stringify(body));
+      });
+    try {
+      const init = await h2post(INITIALIZE);
+      expect(init.status).toBe(200);
+      expect(init.sid).toBeTypeOf('string');
+      const echo = await h2post(ECHO, init.sid);
+      expect(echo.answer).toMatchObject({ id: 2, result: { content: [{ type: 'text', text: 'héllo ✓' }] } });
+    } finally {
+      session.close();
+    }
+    expect(await p.stop()).toBe(0);
+  });
+
   it('sdk1 (stateful) and bare refuse an unknown session; bare needs one after initialize', async () => {
     const sdk1 = await start('sdk1-http-echo.mjs', ['--http', '0']);
     expect((await post(sdk1.url, ECHO, 'no-such-session')).status).toBe(404);
@@ -151,25 +192,41 @@ function decodeAll(framing: string, data: Buffer): RpcAnswer[] {
   return out;
 }
 
-describe('TCP floor (bare-tcp-echo.mjs)', () => {
-  it.each(['ndjson', 'length-prefixed'])('%s: initialize, echo (sent split mid-frame), stop', async (framing) => {
-    const p = await start('bare-tcp-echo.mjs', ['--tcp', '0', '--framing', framing]);
-    const m = p.url.match(/^tcp:\/\/127\.0\.0\.1:(\d+)$/);
-    expect(m).not.toBeNull();
-    const socket = connect(Number(m?.[1]), '127.0.0.1');
+describe('TCP and Unix-socket floor (bare-tcp-echo.mjs)', () => {
+  const cases = [
+    ['tcp', 'ndjson'],
+    ['tcp', 'length-prefixed'],
+    ...(process.platform === 'win32' ? [] : [['unix', 'length-prefixed']]),
+  ];
+  it.each(cases)('%s %s: initialize, echo (sent split mid-frame), stop', async (kind, framing) => {
+    const sock = join(tmpdir(), `nmcp-bare-${process.pid}-${Date.now()}.sock`);
+    const p = await start('bare-tcp-echo.mjs', [
+      ...(kind === 'tcp' ? ['--tcp', '0'] : ['--unix', sock]),
+      '--framing',
+      framing!,
+    ]);
+    let socket: ReturnType<typeof connect>;
+    if (kind === 'tcp') {
+      const m = p.url.match(/^tcp:\/\/127\.0\.0\.1:(\d+)$/);
+      expect(m).not.toBeNull();
+      socket = connect(Number(m?.[1]), '127.0.0.1');
+    } else {
+      expect(p.url).toBe(`unix:${sock}`);
+      socket = connect(sock);
+    }
     let received = Buffer.alloc(0);
     const answers = new Promise<RpcAnswer[]>((resolve, reject) => {
       socket.on('error', reject);
       socket.on('data', (chunk: Buffer) => {
         received = Buffer.concat([received, chunk]);
-        const all = decodeAll(framing, received);
+        const all = decodeAll(framing!, received);
         if (all.length >= 2) resolve(all);
       });
     });
     const wire = Buffer.concat([
-      encode(framing, INITIALIZE),
-      encode(framing, { jsonrpc: '2.0', method: 'notifications/initialized' }),
-      encode(framing, ECHO),
+      encode(framing!, INITIALIZE),
+      encode(framing!, { jsonrpc: '2.0', method: 'notifications/initialized' }),
+      encode(framing!, ECHO),
     ]);
     // Split inside the last frame, so that reassembly across chunks is exercised.
     socket.write(wire.subarray(0, wire.length - 7));
