@@ -10,6 +10,7 @@ export interface ResolvedClientOptions {
   maxTotalTimeoutMs: number | undefined;
   probeTimeoutMs: number;
   maxInputRounds: number;
+  validateToolOutput: boolean;
 }
 
 const KNOWN: readonly (keyof McpClientOptions)[] = [
@@ -23,6 +24,7 @@ const KNOWN: readonly (keyof McpClientOptions)[] = [
   'onElicitation',
   'roots',
   'onError',
+  'validateToolOutput',
 ];
 
 const HOUR_MS = 3_600_000;
@@ -54,6 +56,9 @@ export function resolveClientOptions(options: McpClientOptions): ResolvedClientO
   ) {
     throw invalid('capabilities', options.capabilities, 'must be an object');
   }
+  if (options.validateToolOutput !== undefined && typeof options.validateToolOutput !== 'boolean') {
+    throw invalid('validateToolOutput', options.validateToolOutput, 'must be a boolean');
+  }
   const timeoutMs = integer('timeoutMs', options.timeoutMs, 0, 24 * HOUR_MS) ?? 60_000;
   const maxTotal = integer('maxTotalTimeoutMs', options.maxTotalTimeoutMs, 0, 24 * HOUR_MS);
   return {
@@ -62,6 +67,7 @@ export function resolveClientOptions(options: McpClientOptions): ResolvedClientO
     maxTotalTimeoutMs: maxTotal === 0 ? undefined : maxTotal,
     probeTimeoutMs: integer('probeTimeoutMs', options.probeTimeoutMs, 1, 24 * HOUR_MS) ?? (timeoutMs || 60_000),
     maxInputRounds: integer('maxInputRounds', options.maxInputRounds, 1, 1_000) ?? DEFAULT_MAX_INPUT_ROUNDS,
+    validateToolOutput: options.validateToolOutput ?? true,
   };
 }
 

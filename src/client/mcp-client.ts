@@ -25,6 +25,7 @@ import {
   probesOnSibling,
 } from './negotiation.js';
 import { NotificationRouter } from './notifications.js';
+import { OutputValidators } from './output-validation.js';
 import { collectPages } from './pagination.js';
 import type {
   CallOptions,
@@ -71,6 +72,7 @@ interface Resuming {
 export class McpClient {
   readonly #info: Implementation;
   readonly #options: ResolvedClientOptions;
+  readonly #outputValidators = new OutputValidators();
   readonly #extraCapabilities: JsonObject | undefined;
   readonly #callbacks: ClientCallbacks;
   readonly #onError: (error: Error) => void;
@@ -216,8 +218,10 @@ export class McpClient {
 
   // ---- lists (every page, following nextCursor)
 
-  listTools(options?: CallOptions): Promise<ToolDescriptor[]> {
-    return this.#list<ToolDescriptor>('tools/list', 'tools', options);
+  async listTools(options?: CallOptions): Promise<ToolDescriptor[]> {
+    const tools = await this.#list<ToolDescriptor>('tools/list', 'tools', options);
+    if (this.#options.validateToolOutput) this.#outputValidators.learn(tools);
+    return tools;
   }
   listResources(options?: CallOptions): Promise<ResourceDescriptor[]> {
     return this.#list<ResourceDescriptor>('resources/list', 'resources', options);
@@ -231,8 +235,11 @@ export class McpClient {
 
   // ---- calls
 
+  /** Calls a tool; the result is checked against the tool's outputSchema (see McpClientOptions.validateToolOutput). */
   async callTool(params: CallToolParams, options?: CallOptions): Promise<CallToolResult> {
-    return (await this.request('tools/call', params as unknown as JsonObject, options)) as CallToolResult;
+    const result = (await this.request('tools/call', params as unknown as JsonObject, options)) as CallToolResult;
+    if (this.#options.validateToolOutput) await this.#outputValidators.check(params.name, result);
+    return result;
   }
   async readResource(params: { uri: string }, options?: CallOptions): Promise<ReadResourceResult> {
     return (await this.request('resources/read', params, options)) as ReadResourceResult;

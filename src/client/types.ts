@@ -107,6 +107,12 @@ export interface McpClientOptions {
   roots?: Root[];
   /** Errors that belong to no call (a notification handler that threw, a stray response). */
   onError?: (error: Error) => void;
+  /**
+   * Check each tools/call result against the tool's `outputSchema` from the last complete `listTools()` (true, as the
+   * official SDK clients do): a result without `structuredContent`, or one that breaks the schema, rejects with
+   * NMCP_ERR_INVALID_RESULT. Tools not seen in a listTools() are not checked. false = take results as they come.
+   */
+  validateToolOutput?: boolean;
 }
 
 /** Per-call options. */
