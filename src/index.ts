@@ -3,6 +3,22 @@
  * This module only re-exports; each concept lives in its own file.
  */
 
+// nmcp bench as a library: runBench(options) → BenchReport (the report contract: src/bench/report.ts).
+export { runBench } from './bench/api.js';
+export type {
+  BenchCase,
+  BenchFailure,
+  BenchRatio,
+  BenchReport,
+  BenchServer,
+  BenchSkip,
+  BenchTransport,
+  BenchWorkload,
+  LatencySummary,
+  MachineInfo,
+  ServerUsage,
+} from './bench/report.js';
+export type { BenchOptions, BenchProgress } from './bench/run-bench.js';
 // MCP client (src/client). Wire types that src/server also defines (Implementation, Root, CallToolResult, …) are
 // exported from src/client/index.ts only, so that the two sets do not collide here.
 export type {

@@ -16,6 +16,9 @@ Usage:
                          connect to a server, make one request (tools/call NAME k=v …, resources/read URI,
                          prompts/get NAME k=v …, tools/list, ping, …) and print the result as JSON
                          (\`nmcp call --help\`)
+  nmcp bench [--workload LIST] [--transport LIST] [--peers] [--target "<command>"|URL] [options]
+                         measure a server: messages/s, latency percentiles, CPU, RSS, errors, lost; with
+                         --peers, side by side with the official SDKs (\`nmcp bench --help\`)
   nmcp core              which core serves (native addon or TypeScript twin), and why
   nmcp --version, -v     nmcp's version and the active core
   nmcp --help, -h        this text
@@ -34,6 +37,7 @@ function packageVersion(): string {
 const SUBCOMMANDS: Record<string, () => Promise<(argv: string[]) => Promise<number>>> = {
   serve: async () => (await import('./serve.js')).serve,
   call: async () => (await import('./call.js')).call,
+  bench: async () => (await import('./bench.js')).bench,
 };
 
 export function main(argv: string[]): number | Promise<number> {

@@ -22,7 +22,8 @@ Transports (choose one):
   --http PORT                Streamable HTTP at http://HOST:PORT/mcp (both MCP eras); 0 = a free port
 
 Options:
-  --example NAME             the server to serve: everything (examples/everything)
+  --example NAME             the server to serve: everything (examples/everything), or many-tools (1,000 tools,
+                             for nmcp bench)
   --host HOST                address to bind for --tcp / --http (default 127.0.0.1: loopback only)
   --framing MODE             length-prefixed | ndjson, for --tcp / --unix (default length-prefixed)
   --http2                    serve HTTP/2 (h2c without TLS; h2 + HTTP/1.1 with --tls-cert/--tls-key)
@@ -45,6 +46,8 @@ Examples:
 /** Bundled examples: the module (relative to dist/cli/) and its factory. Loaded lazily, from the built dist/. */
 const EXAMPLES: Record<string, { module: string; factory: string }> = {
   everything: { module: '../examples/everything/server.js', factory: 'createEverythingServer' },
+  // bench-only: 1,000 tools, for `nmcp bench --workload tools-list-1000`
+  'many-tools': { module: '../examples/bench/many-tools.js', factory: 'createManyToolsServer' },
 };
 
 const MAX_MESSAGE_SIZE = 256 * 1024 * 1024;

@@ -1,0 +1,12 @@
+/**
+ * runBench as exported from 'nmcp': the engine is loaded on the first call, so that importing nmcp to serve does not
+ * load the benchmark's dependencies (hdr-histogram-js, the load drivers).
+ */
+import type { BenchReport } from './report.js';
+import type { BenchOptions } from './run-bench.js';
+
+/** Runs the benchmark described by `options` (see BenchOptions; `nmcp bench` is its command line). */
+export async function runBench(options: BenchOptions = {}): Promise<BenchReport> {
+  const engine = await import('./run-bench.js');
+  return engine.runBench(options);
+}

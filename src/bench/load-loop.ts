@@ -1,0 +1,225 @@
+/**
+ * The request loops over a set of connections (drivers): closed loop (N requests in flight per connection, a new
+ * one sent as each answer arrives) for throughput, open loop (a fixed offered rate, sent on schedule whatever the
+ * answers do) for latency. Every request is tracked by id until its one response; what is left after the drain is lost.
+ *
+ * Coordinated omission: in the open loop a request's latency is measured from the time it was *due* by the schedule,
+ * not from when it was actually written. A stalled server (or a stalled load generator) then shows as latency on
+ * every request that should have gone out during the stall, as it would for real clients arriving at that rate —
+ * the "intended send time" correction of wrk2. recordValueWithExpectedInterval is the other HdrHistogram way: it
+ * back-fills synthetic samples for a closed loop with one request in flight, and is only exact there; with N in
+ * flight and C connections the schedule is what we know exactly, so it is used instead. The closed loop reports the
+ * latency each request saw from its write (no correction: it measures service time under saturation).
+ */
+import type { Driver } from './driver.js';
+import { LatencyRecorder } from './latency.js';
+import type { LatencySummary } from './report.js';
+
+export const TIMELINE_MS = 250;
+
+/** The timeline bucket of an arrival `ms` after the window opened. */
+export function bucketOf(ms: number): number {
+  return Math.max(0, Math.floor(ms / TIMELINE_MS));
+}
+
+/**
+ * Messages per TIMELINE_MS over a window of `durationMs`. An arrival at the closing instant (or counted just after
+ * the timer that closed the window fired) folds into the last bucket, so the timeline always sums to the messages.
+ */
+export function buildTimeline(buckets: readonly (number | undefined)[], durationMs: number): LoopResult['timeline'] {
+  const n = Math.max(1, Math.ceil(durationMs / TIMELINE_MS));
+  const out = Array.from({ length: n }, (_, i) => ({ tMs: i * TIMELINE_MS, messages: buckets[i] ?? 0 }));
+  const last = out[n - 1] as { tMs: number; messages: number };
+  for (let i = n; i < buckets.length; i++) last.messages += buckets[i] ?? 0;
+  return out;
+}
+
+export interface LoopOptions {
+  drivers: readonly Driver[];
+  mode: 'closed' | 'open';
+  /** Closed loop: requests in flight per connection. */
+  inFlight: number;
+  /** Open loop: offered requests per second, all connections together. */
+  rate: number;
+  warmupMs: number;
+  durationMs: number;
+  /** How long answers to the last requests are waited for before they count as lost. */
+  drainTimeoutMs: number;
+  /** Called as the measured window opens and closes (server CPU and RSS are read here). */
+  onMeasureStart?: () => void;
+  onMeasureEnd?: () => void;
+  /** Progress: elapsed ms of warm-up + measurement, every 250 ms. */
+  onProgress?: (elapsedMs: number) => void;
+}
+
+export interface LoopResult {
+  /** Responses received in the measured window. */
+  messages: number;
+  /** The measured window's actual length. */
+  durationMs: number;
+  latency: LatencySummary;
+  errors: number;
+  lost: number;
+  unexpected: number;
+  /** Notifications received (none are expected from a request/response workload). */
+  notifications: number;
+  timeline: { tMs: number; messages: number }[];
+  /** Why the loop stopped early (a connection failed), if it did. */
+  failure: Error | undefined;
+}
+
+type Phase = 'warmup' | 'measure' | 'drain' | 'done';
+
+class Conn {
+  readonly outstanding = new Map<number, number>();
+  nextId = 1;
+  reissue = 0;
+  /** Open loop: index of the next scheduled request on this connection. */
+  scheduled = 0;
+  constructor(readonly driver: Driver) {}
+}
+
+export async function runLoop(o: LoopOptions): Promise<LoopResult> {
+  const latency = new LatencyRecorder();
+  let phase: Phase = 'warmup';
+  let failure: Error | undefined;
+  let errors = 0;
+  let unexpected = 0;
+  let notifications = 0;
+  let messages = 0;
+  let tMeasure = 0;
+  let tEnd = 0;
+  const buckets: number[] = [];
+  let wake: (() => void) | undefined;
+  const conns = o.drivers.map((d) => new Conn(d));
+  const perConnRate = o.rate / Math.max(1, conns.length);
+  // Open loop: at most one second of offered load outstanding per connection. Past that, due requests wait to be
+  // written (and their wait counts in their latency, measured from when they were due), so a server that cannot keep
+  // up grows latency, not the load generator's memory.
+  const maxOutstanding = Math.max(256, Math.ceil(perConnRate));
+  let tStart = 0;
+
+  const stopped = () => phase === 'drain' || phase === 'done';
+
+  for (const c of conns) {
+    c.driver.sink = {
+      response(id, ok) {
+        const sentAt = c.outstanding.get(id);
+        if (sentAt === undefined) {
+          unexpected++;
+          return;
+        }
+        c.outstanding.delete(id);
+        const now = performance.now();
+        if (!ok) errors++;
+        // Latency is kept for requests sent (or due) inside the measured window, whenever their answer arrives.
+        if (sentAt >= tMeasure && tMeasure > 0 && sentAt < (tEnd || Number.POSITIVE_INFINITY)) {
+          latency.record((now - sentAt) * 1000);
+        }
+        if (phase === 'measure') {
+          messages++;
+          const b = bucketOf(now - tMeasure);
+          buckets[b] = (buckets[b] ?? 0) + 1;
+        }
+        if (o.mode === 'closed') c.reissue++;
+      },
+      notification() {
+        notifications++;
+      },
+      unexpected() {
+        unexpected++;
+      },
+      flush() {
+        if (o.mode === 'closed') {
+          if (c.reissue > 0 && !stopped()) issue(c, c.reissue);
+          c.reissue = 0;
+        } else if (!stopped()) pump();
+        if (phase === 'drain' && conns.every((x) => x.outstanding.size === 0)) wake?.();
+      },
+      failed(err) {
+        failure ??= err;
+        wake?.();
+      },
+    };
+  }
+
+  const issue = (c: Conn, n: number) => {
+    const ids: number[] = [];
+    const now = performance.now();
+    for (let i = 0; i < n; i++) {
+      const id = c.nextId++;
+      c.outstanding.set(id, now);
+      ids.push(id);
+    }
+    c.driver.send(ids);
+  };
+
+  const pump = () => {
+    const now = performance.now();
+    const until = phase === 'measure' || phase === 'warmup' ? now : 0;
+    for (const c of conns) {
+      const ids: number[] = [];
+      for (;;) {
+        const due = tStart + (c.scheduled * 1000) / perConnRate;
+        if (due > until || c.outstanding.size >= maxOutstanding) break;
+        // A request due after the measured window closed is not sent: the schedule ends with the window.
+        if (tEnd > 0 && due >= tEnd) break;
+        c.scheduled++;
+        const id = c.nextId++;
+        c.outstanding.set(id, due);
+        ids.push(id);
+      }
+      if (ids.length > 0) c.driver.send(ids);
+    }
+  };
+
+  const sleep = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const t = setTimeout(done, ms);
+      function done() {
+        clearTimeout(t);
+        wake = undefined;
+        resolve();
+      }
+      wake = done;
+    });
+
+  tStart = performance.now();
+  const progress = setInterval(() => o.onProgress?.(performance.now() - tStart), 250);
+  progress.unref();
+  // The open loop's schedule is also driven by a 1 ms timer, for the stretches when no answer arrives to drive it.
+  const ticker = o.mode === 'open' ? setInterval(pump, 1) : undefined;
+  try {
+    if (o.mode === 'closed') for (const c of conns) issue(c, o.inFlight);
+    else pump();
+    if (o.warmupMs > 0) await sleep(o.warmupMs);
+    if (!failure) {
+      o.onMeasureStart?.();
+      tMeasure = performance.now();
+      phase = 'measure';
+      await sleep(o.durationMs);
+      tEnd = performance.now();
+      phase = 'drain';
+      o.onMeasureEnd?.();
+    }
+    if (ticker) clearInterval(ticker);
+    if (!failure && conns.some((c) => c.outstanding.size > 0)) await sleep(o.drainTimeoutMs);
+  } finally {
+    phase = 'done';
+    if (ticker) clearInterval(ticker);
+    clearInterval(progress);
+  }
+  const durationMs = tEnd > 0 ? tEnd - tMeasure : 0;
+  const timeline = buildTimeline(buckets, durationMs);
+  return {
+    messages,
+    durationMs,
+    latency: latency.summary(),
+    errors,
+    lost: conns.reduce((n, c) => n + c.outstanding.size, 0),
+    unexpected,
+    notifications,
+    timeline,
+    failure,
+  };
+}

@@ -1,0 +1,242 @@
+/**
+ * `nmcp bench`: loads an MCP server — nmcp's own, the official SDKs and a bare floor with --peers, or any server with
+ * --target — with real round trips through real processes and sockets, and reports messages/s, latency percentiles,
+ * server CPU and RSS, errors and lost responses. The engine is src/bench (runBench); this is its command line.
+ * Exit codes: 0 a clean run; 1 a case failed, or a response was an error or never came; 2 bad usage.
+ */
+import { writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { consoleTable } from '../bench/console-table.js';
+import type { BenchReport, BenchTransport, BenchWorkload } from '../bench/report.js';
+import {
+  BENCH_TRANSPORTS,
+  BENCH_WORKLOADS,
+  type BenchOptions,
+  resolveBenchOptions,
+  runBench,
+} from '../bench/run-bench.js';
+import { usageError } from './usage.js';
+
+export const BENCH_HELP = `Usage: nmcp bench [options]
+
+Measures an MCP server with real round trips: starts the server (a fresh process per case), opens the connections,
+warms up, measures, drains, and checks that every request got exactly one response.
+
+Workloads (--workload, comma-separated; default echo-200b):
+  echo-200b, echo-4k, echo-64k, echo-1m   tools/call echo with a text of that size
+  tools-list-1000                         tools/list of a server with 1,000 tools (--example many-tools)
+  fanout                                  one resources/updated to N subscribed sessions (N = --connections, default
+                                          100): time until all N have it; not over stdio (one session per process)
+  churn                                   connect, initialize, one call, close, repeated (sessions/s)
+
+Options:
+  --transport LIST           stdio, tcp (length-prefixed), tcp-ndjson, unix, http (HTTP/1.1), http2 (h2c)
+                             (comma-separated; default stdio)
+  --mode closed|open         closed: N in flight per connection, for throughput (default); open: a fixed offered
+                             rate, latency measured from the intended send time (coordinated omission corrected)
+  --connections C            sessions (default 1; fanout 100; churn: concurrent workers)
+  --in-flight N              closed loop: requests in flight per connection (default 64)
+  --rate R                   open loop: requests per second offered, all connections together (default 10000)
+  --duration TIME            measured window per case: 5s, 500ms, 1m (default 5s)
+  --warmup TIME              before the window (default 1s)
+  --runs N                   runs of every case, interleaved across servers (default 3); figures are medians
+  --era legacy|modern        legacy: initialize + notifications/initialized per connection (default);
+                             modern: the 2026-07-28 _meta envelope and headers on every request
+  --peers                    also run the official SDK 1.x and 2.x servers and the bare floor (bench/peers/) and
+                             print nmcp ÷ each; a transport or workload without a peer says so
+  --target "COMMAND" | URL   load this server instead of nmcp: a command (spoken to over stdio) or a URL
+                             (http://…/mcp for http/http2, tcp://HOST:PORT, unix:/path)
+  --json                     print the report (BenchReport JSON) instead of the table
+  --out FILE                 also write the report as JSON to FILE
+  --help, -h                 this text
+
+The machine matters: figures from a shared or loaded machine vary from run to run; server CPU µs per message is the
+steadiest figure there. Examples:
+  nmcp bench
+  nmcp bench --peers --transport stdio,tcp-ndjson,http --runs 5
+  nmcp bench --workload echo-4k --mode open --rate 10000 --transport unix
+  nmcp bench --target "node my-server.js" --workload echo-200b
+`;
+
+/** "5s", "500ms", "1m", "2.5" (seconds) → ms, or undefined. */
+export function parseDuration(text: string): number | undefined {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(text.trim());
+  if (!m) return undefined;
+  const n = Number(m[1]);
+  const unit = m[2] ?? 's';
+  return Math.round(unit === 'ms' ? n : unit === 'm' ? n * 60_000 : n * 1000);
+}
+
+function list<T extends string>(text: string, known: readonly T[], what: string): T[] | string {
+  const items = text
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+  for (const item of items) {
+    if (!known.includes(item as T)) return `unknown ${what} ${JSON.stringify(item)}; use ${known.join(', ')}`;
+  }
+  return items as T[];
+}
+
+export async function bench(argv: string[]): Promise<number> {
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        workload: { type: 'string' },
+        transport: { type: 'string' },
+        mode: { type: 'string' },
+        connections: { type: 'string' },
+        'in-flight': { type: 'string' },
+        rate: { type: 'string' },
+        duration: { type: 'string' },
+        warmup: { type: 'string' },
+        runs: { type: 'string' },
+        era: { type: 'string' },
+        peers: { type: 'boolean' },
+        target: { type: 'string' },
+        json: { type: 'boolean' },
+        out: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }));
+  } catch (err) {
+    return usageError('bench', (err as Error).message, 'Run `nmcp bench --help` for the options.');
+  }
+  if (values.help) {
+    process.stdout.write(BENCH_HELP);
+    return 0;
+  }
+  const options: BenchOptions = {};
+  const str = (k: string) => values[k] as string | undefined;
+  if (str('workload') !== undefined) {
+    const w = list<BenchWorkload>(str('workload') as string, BENCH_WORKLOADS, 'workload');
+    if (typeof w === 'string') return usageError('bench', w, 'e.g. --workload echo-200b,echo-4k');
+    options.workloads = w;
+  }
+  if (str('transport') !== undefined) {
+    const t = list<BenchTransport>(str('transport') as string, BENCH_TRANSPORTS, 'transport');
+    if (typeof t === 'string') return usageError('bench', t, 'e.g. --transport stdio,tcp,http');
+    options.transports = t;
+  }
+  const mode = str('mode');
+  if (mode !== undefined) {
+    if (mode !== 'closed' && mode !== 'open') {
+      return usageError(
+        'bench',
+        `--mode must be closed or open, got ${JSON.stringify(mode)}`,
+        'e.g. --mode open --rate 10000',
+      );
+    }
+    options.mode = mode;
+  }
+  const era = str('era');
+  if (era !== undefined) {
+    if (era !== 'legacy' && era !== 'modern') {
+      return usageError('bench', `--era must be legacy or modern, got ${JSON.stringify(era)}`, 'e.g. --era modern');
+    }
+    options.era = era;
+  }
+  const counts = [
+    ['connections', 'connections', 'e.g. --connections 4'],
+    ['in-flight', 'inFlight', 'e.g. --in-flight 64'],
+    ['rate', 'rate', 'e.g. --rate 10000 (requests per second)'],
+    ['runs', 'runs', 'e.g. --runs 3'],
+  ] as const;
+  for (const [flag, key, example] of counts) {
+    const v = str(flag);
+    if (v === undefined) continue;
+    if (!/^\d+$/.test(v) || Number(v) < 1) {
+      return usageError('bench', `--${flag} needs a whole number ≥ 1, got ${JSON.stringify(v)}`, example);
+    }
+    options[key] = Number(v);
+  }
+  for (const [flag, key] of [
+    ['duration', 'durationMs'],
+    ['warmup', 'warmupMs'],
+  ] as const) {
+    const v = str(flag);
+    if (v === undefined) continue;
+    const ms = parseDuration(v);
+    if (ms === undefined || (flag === 'duration' && ms < 50)) {
+      return usageError(
+        'bench',
+        `--${flag} needs a time such as 5s, 500ms or 1m${flag === 'duration' ? ' (at least 50ms)' : ''}, got ${JSON.stringify(v)}`,
+        `e.g. --${flag} ${flag === 'duration' ? '5s' : '1s'}`,
+      );
+    }
+    options[key] = ms;
+  }
+  if (values.peers) options.peers = true;
+  if (str('target') !== undefined) options.target = str('target') as string;
+  if (options.mode !== 'open' && str('rate') !== undefined) {
+    return usageError('bench', '--rate applies to the open loop', 'Add --mode open, or leave --rate out.');
+  }
+  if (options.mode === 'open' && str('in-flight') !== undefined) {
+    return usageError('bench', '--in-flight applies to the closed loop', 'Leave it out with --mode open (use --rate).');
+  }
+  const checked = resolveBenchOptions(options);
+  if (typeof checked === 'string') return usageError('bench', checked, 'Run `nmcp bench --help` for the options.');
+
+  const bar = process.stderr.isTTY ? await progressBar() : undefined;
+  if (bar) options.onProgress = bar.update;
+  else {
+    options.onCase = (c) => {
+      if ('error' in c) {
+        process.stderr.write(`nmcp bench: FAILED ${c.workload} ${c.transport} ${c.server} run ${c.run}: ${c.error}\n`);
+      } else {
+        process.stderr.write(
+          `nmcp bench: ${c.workload} ${c.transport} ${c.server} run ${c.run}: ${Math.round(c.perSecond)} ${c.unit === 'sessions' ? 'sessions' : 'msg'}/s, p99 ${c.latencyUs.p99} µs, errors ${c.errors}, lost ${c.lost}\n`,
+        );
+      }
+    };
+  }
+  let report: BenchReport;
+  try {
+    report = await runBench(options);
+  } finally {
+    bar?.stop();
+  }
+  const json = `${JSON.stringify(report, null, 2)}\n`;
+  if (str('out') !== undefined) writeFileSync(str('out') as string, json);
+  process.stdout.write(values.json ? json : consoleTable(report));
+  const dirty =
+    (report.failures?.length ?? 0) > 0 ||
+    report.cases.some((c) => c.lost > 0 || c.errors > 0) ||
+    report.cases.length === 0;
+  if (dirty && !values.json) {
+    process.stderr.write('nmcp bench: not a clean run (a case failed, or a response was an error or was lost)\n');
+  }
+  return dirty ? 1 : 0;
+}
+
+/** A cli-progress bar on stderr (a TTY): one bar over all cases, the case being run in its label. */
+async function progressBar(): Promise<{ update: NonNullable<BenchOptions['onProgress']>; stop: () => void }> {
+  const { default: cliProgress } = await import('cli-progress');
+  const bar = new cliProgress.SingleBar(
+    {
+      format: 'nmcp bench [{bar}] {percentage}% | case {index}/{count} {label}',
+      stream: process.stderr,
+      hideCursor: true,
+    },
+    cliProgress.Presets.shades_classic,
+  );
+  let started = false;
+  return {
+    update(p) {
+      const total = p.caseCount * p.caseMs;
+      const value = (p.caseIndex - 1) * p.caseMs + p.elapsedMs;
+      const payload = { index: p.caseIndex, count: p.caseCount, label: p.label };
+      if (!started) {
+        bar.start(total, value, payload);
+        started = true;
+      } else bar.update(value, payload);
+    },
+    stop() {
+      if (started) bar.stop();
+    },
+  };
+}
