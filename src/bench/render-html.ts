@@ -282,7 +282,7 @@ export function renderHtml(report: BenchReport): string {
     '<h2>nmcp ÷ peers</h2>',
     ratios,
     '<h2>Report card</h2>',
-    '<p class="note">The seed’s targets, judged on nmcp’s cases; a row passes only on a figure.</p>',
+    '<p class="note">The seed’s targets, judged on nmcp’s cases, then the nmcp ÷ peer ratio targets; a row passes only on a figure.</p>',
     `<table><thead><tr><th></th><th>target</th><th class="num">figure</th><th>measured on</th></tr></thead><tbody>\n${targetRows}\n</tbody></table>`,
     '<h2>Charts</h2>',
     ...groupCases(report.cases).map(caseSection),

@@ -104,7 +104,7 @@ export function renderMarkdown(report: BenchReport, options: MarkdownOptions = {
     out.push(
       `${h} Report card`,
       '',
-      'The seed’s targets (erlmcp performance tuning guide), judged on nmcp’s cases; a row passes only on a figure.',
+      'The seed’s targets (erlmcp performance tuning guide), judged on nmcp’s cases, then the nmcp ÷ peer ratio targets; a row passes only on a figure.',
       '',
       targetsMarkdown(evaluateTargets(report)),
       '',

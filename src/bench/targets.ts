@@ -9,7 +9,17 @@
  * A row passes only on a measured figure, which it quotes; anything the report did not measure says so.
  */
 import type { BenchReport, BenchTransport } from './report.js';
-import { type CaseGroup, fmtBytes, fmtInt, fmtLoad, fmtPercent, fmtUs, groupCases } from './summary.js';
+import {
+  type CaseGroup,
+  fmtBytes,
+  fmtInt,
+  fmtLoad,
+  fmtPercent,
+  fmtRatio,
+  fmtUs,
+  groupCases,
+  ratiosFromCases,
+} from './summary.js';
 
 export const TARGET_MSG_PER_S = 10_000;
 export const TARGET_P99_US = 1000;
@@ -19,7 +29,24 @@ export const TARGET_CPU_PERCENT = 80;
 /** Every transport `nmcp bench` serves: the report card lists each, so one left unmeasured shows as such. */
 export const ALL_TRANSPORTS: readonly BenchTransport[] = ['stdio', 'tcp', 'tcp-ndjson', 'unix', 'http', 'http2'];
 
-export type TargetId = 'throughput' | 'p99' | 'memory' | 'cpu';
+export type TargetId = 'throughput' | 'p99' | 'memory' | 'cpu' | 'ratio';
+
+/**
+ * The ratio targets of the benchmark issue on a 2-core machine (nmcp ÷ peer throughput, echo-200b, closed loop, 64 in
+ * flight, same run): stdio ≥ 5× SDK 1.x and at or above the bare Node floor; HTTP ≥ 4× SDK 1.x and ≥ 90% of a bare
+ * fastify JSON echo.
+ */
+export const RATIO_TARGETS: readonly {
+  readonly transport: BenchTransport;
+  readonly peer: 'sdk1' | 'bare';
+  readonly atLeast: number;
+  readonly peerName: string;
+}[] = [
+  { transport: 'stdio', peer: 'sdk1', atLeast: 5, peerName: 'SDK 1.x' },
+  { transport: 'stdio', peer: 'bare', atLeast: 1, peerName: 'the bare Node floor' },
+  { transport: 'http', peer: 'sdk1', atLeast: 4, peerName: 'SDK 1.x' },
+  { transport: 'http', peer: 'bare', atLeast: 0.9, peerName: 'the bare fastify echo' },
+];
 
 interface RowBase {
   readonly id: TargetId;
@@ -62,7 +89,12 @@ function atTargetRate(groups: readonly CaseGroup[], transport: BenchTransport): 
     .sort((a, b) => (a.offeredRate ?? 0) - (b.offeredRate ?? 0))[0];
 }
 
-export function evaluateTargets(report: BenchReport): TargetRow[] {
+export interface EvaluateOptions {
+  /** Also judge the issue's nmcp ÷ peer ratio targets (RATIO_TARGETS). Default true. */
+  readonly ratios?: boolean;
+}
+
+export function evaluateTargets(report: BenchReport, options: EvaluateOptions = {}): TargetRow[] {
   const groups = groupCases(report.cases).filter((g) => g.server === 'nmcp');
   const rows: TargetRow[] = [];
 
@@ -164,7 +196,37 @@ export function evaluateTargets(report: BenchReport): TargetRow[] {
   if (measuredTransports.length === 0) {
     rows.push(notMeasured('cpu', cpuTarget('any transport'), undefined, 'no nmcp case in this report'));
   }
+  if (options.ratios ?? true) rows.push(...ratioRows(report));
   return rows;
+}
+
+/** The ratio targets, from the cases at exactly the stated load (echo-200b, closed, 64 in flight), paired by run. */
+function ratioRows(report: BenchReport): TargetRow[] {
+  const atLoad = report.cases.filter((c) => c.workload === 'echo-200b' && c.mode === 'closed' && c.inFlight === 64);
+  const ratios = ratiosFromCases(atLoad);
+  return RATIO_TARGETS.map((t) => {
+    const target = `nmcp ≥ ${t.atLeast >= 1 ? `${t.atLeast}×` : `${t.atLeast * 100}% of`} ${t.peerName} (${t.transport}, echo-200b, 64 in flight)`;
+    const r = ratios.find((x) => x.transport === t.transport && x.peer === t.peer);
+    if (!r) {
+      return notMeasured(
+        'ratio',
+        target,
+        t.transport,
+        `needs nmcp and ${t.peer} on ${t.transport} at echo-200b, closed loop, 64 in flight (--peers)`,
+      );
+    }
+    const runs = atLoad.filter((c) => c.server === 'nmcp' && c.transport === t.transport).length;
+    return {
+      id: 'ratio',
+      target,
+      transport: t.transport,
+      // Floating-point slack: a ratio exactly at the target (0.9 from 45,000 ÷ 50,000) passes.
+      pass: r.median >= t.atLeast - 1e-9,
+      value: r.median,
+      figure: fmtRatio(r.median),
+      detail: `median of ${runs} run(s), spread ${fmtRatio(r.min)} – ${fmtRatio(r.max)}`,
+    } satisfies MeasuredTargetRow;
+  });
 }
 
 /** ✅ / ❌ / "not measured": the mark every renderer shows for a row. */
@@ -175,7 +237,7 @@ export function targetMark(row: TargetRow): string {
 
 /** The report card as plain text lines (terminal). */
 export function formatTargets(rows: readonly TargetRow[]): string {
-  const lines = ["Report card (the seed's targets; figures from this report, nmcp only):"];
+  const lines = ["Report card (the seed's targets and the nmcp ÷ peer ratio targets; figures from this report):"];
   for (const r of rows) {
     // ✅/❌ take two terminal columns but one UTF-16 unit: pad them by hand so the targets line up.
     if (r.pass === 'not measured') lines.push(`  not measured  ${r.target} (${r.detail})`);

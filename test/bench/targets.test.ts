@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import type { BenchCase, SoakSummary } from '../../src/bench/report.js';
 import { evaluateTargets, formatTargets, type TargetRow } from '../../src/bench/targets.js';
-import { makeCase, makeReport } from './fixtures.js';
+import { makeCase, makeReport, pairReport } from './fixtures.js';
 
 const openAt = (over: Partial<BenchCase> = {}): BenchCase =>
   makeCase({ mode: 'open', inFlight: undefined, offeredRate: 10_000, perSecond: 10_000, ...over });
@@ -99,7 +99,8 @@ describe('evaluateTargets', () => {
   it('an empty report measures nothing and passes nothing', () => {
     const rows = evaluateTargets(makeReport([]));
     expect(rows.every((r) => r.pass === 'not measured')).toBe(true);
-    expect(new Set(rows.map((r) => r.id))).toEqual(new Set(['throughput', 'p99', 'memory', 'cpu']));
+    expect(new Set(rows.map((r) => r.id))).toEqual(new Set(['throughput', 'p99', 'memory', 'cpu', 'ratio']));
+    expect(evaluateTargets(makeReport([]), { ratios: false }).some((r) => r.id === 'ratio')).toBe(false);
   });
 
   it('never passes or fails without a figure, and the text shows marks with figures', () => {
@@ -111,5 +112,42 @@ describe('evaluateTargets', () => {
     const text = formatTargets(rows);
     expect(text).toMatch(/✅\s+≥ 10,000 msg\/s \(stdio\): 20,000 msg\/s \(echo-200b/);
     expect(text).toMatch(/not measured\s+≥ 10,000 msg\/s \(unix\) \(no nmcp echo case/);
+  });
+
+  it('judges the nmcp ÷ peer ratio targets at echo-200b, 64 in flight: stdio ≥ 5× SDK 1.x and ≥ the floor', () => {
+    // pairReport: bare 50,000 and SDK 1.x 8,000 msg/s in every run, at 64 in flight.
+    const weak = evaluateTargets(pairReport(30_000)).filter((r) => r.id === 'ratio');
+    const stdioSdk1 = weak.find((r) => r.transport === 'stdio' && r.target.includes('SDK 1.x'))!;
+    expect(stdioSdk1).toMatchObject({ pass: false, figure: '3.75×', target: expect.stringContaining('≥ 5×') });
+    expect(weak.find((r) => r.transport === 'stdio' && r.target.includes('floor'))).toMatchObject({
+      pass: false,
+      figure: '0.60×',
+    });
+    expect(weak.filter((r) => r.transport === 'http').every((r) => r.pass === 'not measured')).toBe(true);
+    const strong = evaluateTargets(pairReport(60_000)).filter((r) => r.id === 'ratio' && r.transport === 'stdio');
+    expect(strong.map((r) => [r.pass, r.figure])).toEqual([
+      [true, '7.50×'],
+      [true, '1.20×'],
+    ]);
+    // Another load (16 in flight) does not count for a target stated at 64.
+    const at16 = makeReport(pairReport(60_000).cases.map((c) => ({ ...c, inFlight: 16 })));
+    expect(
+      evaluateTargets(at16)
+        .filter((r) => r.id === 'ratio')
+        .every((r) => r.pass === 'not measured'),
+    ).toBe(true);
+  });
+
+  it('HTTP: ≥ 90% of the bare fastify echo passes exactly at 90%', () => {
+    const cases = [1, 2, 3].flatMap((run) => [
+      makeCase({ run, transport: 'http', perSecond: 45_000 }),
+      makeCase({ run, transport: 'http', server: 'bare', serverLabel: 'bare fastify', perSecond: 50_000 }),
+      makeCase({ run, transport: 'http', server: 'sdk1', serverLabel: 'SDK 1.x', perSecond: 12_000 }),
+    ]);
+    const rows = evaluateTargets(makeReport(cases)).filter((r) => r.id === 'ratio' && r.transport === 'http');
+    expect(rows.map((r) => [r.target, r.pass, r.figure])).toEqual([
+      ['nmcp ≥ 4× SDK 1.x (http, echo-200b, 64 in flight)', false, '3.75×'],
+      ['nmcp ≥ 90% of the bare fastify echo (http, echo-200b, 64 in flight)', true, '0.90×'],
+    ]);
   });
 });
