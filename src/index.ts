@@ -5,6 +5,18 @@
 
 // nmcp bench as a library: runBench(options) → BenchReport (the report contract: src/bench/report.ts).
 export { runBench } from './bench/api.js';
+// Reading a report: renderers, baselines and the regression gate, the report card (no engine dependencies).
+export type {
+  BaselineVerdict,
+  ComparedMetric,
+  CompareOptions,
+} from './bench/baseline.js';
+export { compareToBaseline, loadBaseline, parseThreshold, saveBaseline } from './bench/baseline.js';
+export type { FullReportFiles } from './bench/full-report.js';
+export { writeFullReport } from './bench/full-report.js';
+export { renderHtml } from './bench/render-html.js';
+export { renderMarkdown } from './bench/render-markdown.js';
+export { renderTable } from './bench/render-table.js';
 export type {
   BenchCase,
   BenchFailure,
@@ -17,8 +29,13 @@ export type {
   LatencySummary,
   MachineInfo,
   ServerUsage,
+  SoakSummary,
 } from './bench/report.js';
+export type { ReportActions, ReportActionsResult } from './bench/report-actions.js';
+export { runReportActions } from './bench/report-actions.js';
 export type { BenchOptions, BenchProgress } from './bench/run-bench.js';
+export type { MeasuredTargetRow, TargetRow, UnmeasuredTargetRow } from './bench/targets.js';
+export { evaluateTargets } from './bench/targets.js';
 // MCP client (src/client). Wire types that src/server also defines (Implementation, Root, CallToolResult, …) are
 // exported from src/client/index.ts only, so that the two sets do not collide here.
 export type {
