@@ -31,6 +31,7 @@ export function consoleTable(report: BenchReport): string {
     'CPU',
     'CPU µs/msg',
     'RSS peak',
+    'gen CPU',
     'errors',
     'lost',
   ];
@@ -44,6 +45,7 @@ export function consoleTable(report: BenchReport): string {
     const cpu = m((x) => x.usage.cpuPercent);
     const cpuPerMsg = m((x) => x.usage.cpuUsPerMessage);
     const rss = m((x) => x.usage.rssBytes?.peak);
+    const gen = m((x) => x.loadGeneratorCpuPercent);
     const unit = c.unit === 'sessions' ? ' sessions/s' : c.unit === 'notifications' ? ' notif./s' : '';
     rows.push([
       c.workload,
@@ -58,6 +60,7 @@ export function consoleTable(report: BenchReport): string {
       cpu === undefined ? 'n/a' : `${cpu.toFixed(0)}%`,
       cpuPerMsg === undefined ? 'n/a' : cpuPerMsg.toFixed(1),
       rss === undefined ? 'n/a' : mb(rss),
+      gen === undefined ? 'n/a' : `${gen.toFixed(0)}%`,
       String(g.reduce((n, x) => n + x.errors, 0)),
       String(g.reduce((n, x) => n + x.lost, 0)),
     ]);
@@ -73,6 +76,9 @@ export function consoleTable(report: BenchReport): string {
     `${mi.cpus} × ${mi.cpuModel}, ${mb(mi.memoryBytes)}; node ${mi.node}, ${mi.platform}-${mi.arch}; nmcp ${mi.nmcpVersion}, core ${mi.core}`,
   );
   lines.push('');
+  lines.push(
+    'CPU = the server process (100% = one core); gen CPU = this load generator, which shares the machine with it.',
+  );
   if (rows.length > 0) {
     lines.push(`| ${header.join(' | ')} |`);
     lines.push(`|${header.map((_, i) => (i >= 3 && i !== 4 ? '---:' : '---')).join('|')}|`);

@@ -100,10 +100,10 @@ export class HttpDriver implements Driver {
     const res = await this.#post(Buffer.from(controlMessage(id, 'initialize', initializeParams())), {});
     const sid = res.headers['mcp-session-id'];
     const result = this.#controlResult(id, res) as { protocolVersion?: string };
-    if (typeof sid !== 'string') throw new Error(`${this.#o.url.href}: initialize answered without an Mcp-Session-Id`);
-    this.#sessionId = sid;
+    // A server may serve the legacy era without sessions (the SDK 2.x stateless fallback): no Mcp-Session-Id then.
+    this.#sessionId = typeof sid === 'string' ? sid : undefined;
     this.#headers = {
-      'mcp-session-id': sid,
+      ...(this.#sessionId === undefined ? {} : { 'mcp-session-id': this.#sessionId }),
       ...(result.protocolVersion ? { 'mcp-protocol-version': result.protocolVersion } : {}),
     };
     const ack = await this.#post(Buffer.from(controlMessage(undefined, 'notifications/initialized', undefined)), {});

@@ -70,6 +70,11 @@ export interface BenchCase {
   readonly era?: 'legacy' | 'modern';
   /** Frames that were neither an expected response nor a counted notification (should be 0). */
   readonly unexpected?: number;
+  /**
+   * CPU of the load generator (the bench process) ÷ wall time over the window, in percent of one core: near 100 it
+   * may be the bottleneck rather than the server, and the figure says so.
+   */
+  readonly loadGeneratorCpuPercent?: number;
 }
 
 /** A case that was not run, and why (no peer for a transport, a workload a transport cannot carry). */

@@ -300,12 +300,19 @@ async function runCase(
   const drivers: Driver[] = [];
   let meter: UsageMeter | undefined;
   let usage: ReturnType<UsageMeter['stop']> | undefined;
+  let self0: NodeJS.CpuUsage | undefined;
+  let selfPercent: number | undefined;
   const onMeasureStart = () => {
     meter = new UsageMeter(server.pids);
     meter.start();
+    self0 = process.cpuUsage();
   };
   const onMeasureEnd = () => {
     usage = meter?.stop();
+    if (self0 && usage) {
+      const d = process.cpuUsage(self0);
+      selfPercent = (100 * (d.user + d.system)) / 1000 / usage.wallMs;
+    }
   };
   const connections = r.connections ?? (workload === 'fanout' ? 100 : 1);
   const common = {
@@ -385,5 +392,6 @@ async function runCase(
     unit: workload === 'fanout' ? 'notifications' : workload === 'churn' ? 'sessions' : 'responses',
     era: r.era,
     unexpected: result.unexpected,
+    ...(selfPercent === undefined ? {} : { loadGeneratorCpuPercent: selfPercent }),
   };
 }

@@ -108,7 +108,30 @@ export function peerPlan(
 /** Network peers: the script in bench/peers/ and its flags, per transport. */
 const NETWORK_PEERS: Partial<
   Record<'sdk1' | 'sdk2' | 'bare', Partial<Record<BenchTransport, { file: string; args: string[]; label?: string }>>>
-> = {};
+> = {
+  // The SDKs have no TCP transport and serve HTTP/1.1 only (node:http): no peer for tcp, unix or http2.
+  sdk1: { http: { file: 'sdk1-http-echo.mjs', args: ['--http', '0'] } },
+  sdk2: { http: { file: 'sdk2-http-echo.mjs', args: ['--http', '0'] } },
+  bare: {
+    http: { file: 'bare-http-echo.mjs', args: ['--http', '0'], label: 'bare fastify JSON echo' },
+    http2: { file: 'bare-http-echo.mjs', args: ['--http', '0', '--http2'], label: 'bare fastify JSON echo (h2c)' },
+    tcp: {
+      file: 'bare-tcp-echo.mjs',
+      args: ['--tcp', '0', '--framing', 'length-prefixed'],
+      label: 'bare node:net echo',
+    },
+    'tcp-ndjson': {
+      file: 'bare-tcp-echo.mjs',
+      args: ['--tcp', '0', '--framing', 'ndjson'],
+      label: 'bare node:net echo',
+    },
+    unix: {
+      file: 'bare-tcp-echo.mjs',
+      args: ['--unix', '{socket}', '--framing', 'length-prefixed'],
+      label: 'bare node:net echo (Unix socket)',
+    },
+  },
+};
 
 export function targetPlan(target: string, transport: BenchTransport): ServerPlan {
   if (isUrlTarget(target)) return { server: 'target', label: target, command: undefined, address: target };

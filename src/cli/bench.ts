@@ -9,6 +9,13 @@ import { parseArgs } from 'node:util';
 import { consoleTable } from '../bench/console-table.js';
 import type { BenchReport, BenchTransport, BenchWorkload } from '../bench/report.js';
 import {
+  checkReportActions,
+  REPORT_ACTION_OPTIONS,
+  REPORT_ACTIONS_HELP,
+  reportActionsFromArgs,
+  runReportActions,
+} from '../bench/report-actions.js';
+import {
   BENCH_TRANSPORTS,
   BENCH_WORKLOADS,
   type BenchOptions,
@@ -48,7 +55,7 @@ Options:
                              (http://…/mcp for http/http2, tcp://HOST:PORT, unix:/path)
   --json                     print the report (BenchReport JSON) instead of the table
   --out FILE                 also write the report as JSON to FILE
-  --help, -h                 this text
+${REPORT_ACTIONS_HELP}  --help, -h                 this text
 
 The machine matters: figures from a shared or loaded machine vary from run to run; server CPU µs per message is the
 steadiest figure there. Examples:
@@ -100,6 +107,7 @@ export async function bench(argv: string[]): Promise<number> {
         target: { type: 'string' },
         json: { type: 'boolean' },
         out: { type: 'string' },
+        ...REPORT_ACTION_OPTIONS,
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -180,6 +188,11 @@ export async function bench(argv: string[]): Promise<number> {
   }
   const checked = resolveBenchOptions(options);
   if (typeof checked === 'string') return usageError('bench', checked, 'Run `nmcp bench --help` for the options.');
+  const actions = reportActionsFromArgs(values);
+  const actionProblem = await checkReportActions(actions);
+  if (actionProblem !== undefined) {
+    return usageError('bench', actionProblem, 'Run `nmcp bench --help` for --compare, --threshold and the rest.');
+  }
 
   const bar = process.stderr.isTTY ? await progressBar() : undefined;
   if (bar) options.onProgress = bar.update;
@@ -203,6 +216,9 @@ export async function bench(argv: string[]): Promise<number> {
   const json = `${JSON.stringify(report, null, 2)}\n`;
   if (str('out') !== undefined) writeFileSync(str('out') as string, json);
   process.stdout.write(values.json ? json : consoleTable(report));
+  // With --json, stdout carries the report only: what the actions say goes to stderr.
+  const log = (text: string) => (values.json ? process.stderr : process.stdout).write(`${text}\n`);
+  const acted = await runReportActions(report, actions, log);
   const dirty =
     (report.failures?.length ?? 0) > 0 ||
     report.cases.some((c) => c.lost > 0 || c.errors > 0) ||
@@ -210,7 +226,7 @@ export async function bench(argv: string[]): Promise<number> {
   if (dirty && !values.json) {
     process.stderr.write('nmcp bench: not a clean run (a case failed, or a response was an error or was lost)\n');
   }
-  return dirty ? 1 : 0;
+  return dirty || acted.exitCode !== 0 ? 1 : 0;
 }
 
 /** A cli-progress bar on stderr (a TTY): one bar over all cases, the case being run in its label. */

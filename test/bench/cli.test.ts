@@ -85,6 +85,15 @@ describe('nmcp bench', () => {
     expect(JSON.parse(readFileSync(out, 'utf8'))).toEqual(report);
   });
 
+  it('--targets prints the report card after the table; a missing --compare baseline is bad usage before any run', async () => {
+    const r = await run([...SHORT, '--transport', 'unix', '--in-flight', '8', '--targets']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/≥ 10,000 msg\/s \(unix\): [\d,]+ msg\/s/);
+    const missing = await run([...SHORT, '--compare', 'no-such-baseline-xyz']);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/no-such-baseline-xyz/);
+  });
+
   it('exits 1 when responses are lost or are errors (a faulty --target)', async () => {
     const faulty = fileURLToPath(new URL('./fixtures/faulty-echo.mjs', import.meta.url));
     const r = await run([...SHORT, '--in-flight', '4', '--target', `${process.execPath} ${faulty}`]);
