@@ -196,6 +196,15 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
       });
       if (!r.peers) continue;
       for (const peer of PEERS) {
+        if (peer === 'sdk1' && r.era === 'modern') {
+          skipped.push({
+            workload,
+            transport,
+            server: peer,
+            reason: 'no peer for the modern era (SDK 1.x is legacy only)',
+          });
+          continue;
+        }
         const p = peerPlan(peer, transport, workload);
         if (typeof p === 'string') skipped.push({ workload, transport, server: peer, reason: p });
         else planned.push({ workload, transport, plan: p });

@@ -206,6 +206,24 @@ describe('runBench', () => {
       'bare',
     ]);
   });
+
+  it('--peers over the network: the SDKs and the floor where they exist, "no peer for …" where they do not', async () => {
+    const report = await runBench({ ...SHORT, peers: true, transports: ['http', 'tcp-ndjson'], inFlight: 4 });
+    expect(report.failures).toEqual([]);
+    const ran = report.cases.map((c) => `${c.transport}:${c.server}`);
+    expect(ran).toEqual(['http:nmcp', 'http:sdk1', 'http:sdk2', 'http:bare', 'tcp-ndjson:nmcp', 'tcp-ndjson:bare']);
+    for (const c of report.cases) expectSound(c);
+    expect(report.skipped?.map((s) => `${s.transport}:${s.server}:${s.reason}`)).toEqual([
+      'tcp-ndjson:sdk1:no peer for tcp-ndjson',
+      'tcp-ndjson:sdk2:no peer for tcp-ndjson',
+    ]);
+    expect(report.ratios.map((r) => `${r.transport}:${r.peer}`)).toEqual([
+      'http:sdk1',
+      'http:sdk2',
+      'http:bare',
+      'tcp-ndjson:bare',
+    ]);
+  });
 });
 
 describe('bench options and ratios', () => {
