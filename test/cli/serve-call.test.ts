@@ -6,7 +6,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { parseKeyValues } from '../../src/cli/call.js';
 import { splitCommand } from '../../src/cli/split-command.js';
 
@@ -20,7 +20,7 @@ interface Run {
   stderr: string;
 }
 
-function run(args: string[], input?: string, timeoutMs = 20_000): Promise<Run> {
+function run(args: string[], input?: string, timeoutMs = 60_000): Promise<Run> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [cli, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
@@ -46,6 +46,12 @@ function run(args: string[], input?: string, timeoutMs = 20_000): Promise<Run> {
 }
 
 const call = (...args: string[]) => run(['call', '--stdio', SERVER, ...args]);
+/** The same, pinned to the handshake era: no server/discover probe, so one server process instead of two. */
+const callLegacy = (...args: string[]) => run(['call', '--stdio', SERVER, '--negotiation', 'legacy', ...args]);
+
+// Every case spawns real processes (nmcp call, and the server it starts) and the cases run concurrently: on a loaded
+// 2-core machine one case can take tens of seconds, which says nothing about nmcp. Generous timeouts, no speed asserts.
+vi.setConfig({ testTimeout: 120_000 });
 
 describe('splitCommand', () => {
   it('splits like a shell: quotes, escapes, no expansion', () => {
@@ -165,23 +171,23 @@ describe.concurrent('nmcp call', () => {
   });
 
   it('tools/list, resources/read, prompts/get, ping', async ({ expect }) => {
-    const tools = await call('tools/list');
+    const tools = await callLegacy('tools/list');
     expect(tools.code).toBe(0);
     const listed = JSON.parse(tools.stdout) as { tools?: { name: string }[] } | { name: string }[];
     const names = (Array.isArray(listed) ? listed : (listed.tools ?? [])).map((t) => t.name);
     expect(names).toContain('echo');
 
-    const read = await call('resources/read', 'test://static-text');
+    const read = await callLegacy('resources/read', 'test://static-text');
     expect(read.code).toBe(0);
     expect(JSON.parse(read.stdout)).toMatchObject({
       contents: [{ uri: 'test://static-text', text: 'This is the content of the static text resource.' }],
     });
 
-    const prompt = await call('prompts/get', 'test_prompt_with_arguments', 'arg1=1', 'arg2=two');
+    const prompt = await callLegacy('prompts/get', 'test_prompt_with_arguments', 'arg1=1', 'arg2=two');
     expect(prompt.code).toBe(0);
     expect(JSON.parse(prompt.stdout).messages[0].content.text).toBe("Prompt with arguments: arg1='1', arg2='two'");
 
-    const ping = await call('ping');
+    const ping = await callLegacy('ping');
     expect(ping.code).toBe(0);
     expect(JSON.parse(ping.stdout)).toEqual({});
   });
