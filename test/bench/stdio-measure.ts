@@ -18,11 +18,33 @@ function percentile(sorted: readonly number[], p: number): number {
   return sorted[i]!;
 }
 
-/** Runs tools/call echo with `inFlight` outstanding for warmupMs + durationMs; only the second window counts. */
+/** A meeting point for `n` parties: each awaits arrive(), which resolves when all n have arrived. */
+export function barrier(n: number): () => Promise<void> {
+  let arrived = 0;
+  let open: () => void = () => {};
+  const opened = new Promise<void>((r) => {
+    open = r;
+  });
+  return () => {
+    if (++arrived >= n) open();
+    return opened;
+  };
+}
+
+/**
+ * Runs tools/call echo with `inFlight` outstanding for warmupMs + durationMs; only the second window counts. With
+ * `ready`, the load starts only once it resolves (called after the handshake): servers measured side by side then
+ * share the same window instead of one measuring while the other is still loading its modules.
+ */
 export async function measureStdioEcho(
   target: StdioTarget,
   run: number,
-  { inFlight = 16, warmupMs = 250, durationMs = 600 } = {},
+  {
+    inFlight = 16,
+    warmupMs = 250,
+    durationMs = 600,
+    ready: allReady,
+  }: { inFlight?: number; warmupMs?: number; durationMs?: number; ready?: () => Promise<void> } = {},
 ): Promise<BenchCase> {
   const child = spawn(target.command, [...target.args], {
     env: target.env ?? process.env,
@@ -98,6 +120,7 @@ export async function measureStdioEcho(
   const timeout = setTimeout(() => child.kill('SIGKILL'), 30_000);
   await Promise.race([ready, exited.then(() => Promise.reject(new Error(`${target.label} exited: ${stderr}`)))]);
   child.stdin.write('{"jsonrpc":"2.0","method":"notifications/initialized"}\n');
+  await allReady?.();
   send(inFlight);
   await new Promise((r) => setTimeout(r, warmupMs));
   t0 = process.hrtime.bigint();
