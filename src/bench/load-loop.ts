@@ -100,6 +100,11 @@ export async function runLoop(o: LoopOptions): Promise<LoopResult> {
   let tStart = 0;
 
   const stopped = () => phase === 'drain' || phase === 'done';
+  /** Every request answered, and (open loop) every request due inside the window sent. */
+  const drained = () =>
+    conns.every(
+      (c) => c.outstanding.size === 0 && (o.mode === 'closed' || tStart + (c.scheduled * 1000) / perConnRate >= tEnd),
+    );
 
   for (const c of conns) {
     c.driver.sink = {
@@ -133,8 +138,8 @@ export async function runLoop(o: LoopOptions): Promise<LoopResult> {
         if (o.mode === 'closed') {
           if (c.reissue > 0 && !stopped()) issue(c, c.reissue);
           c.reissue = 0;
-        } else if (!stopped()) pump();
-        if (phase === 'drain' && conns.every((x) => x.outstanding.size === 0)) wake?.();
+        } else if (phase !== 'done') pump();
+        if (phase === 'drain' && drained()) wake?.();
       },
       failed(err) {
         failure ??= err;
@@ -156,7 +161,9 @@ export async function runLoop(o: LoopOptions): Promise<LoopResult> {
 
   const pump = () => {
     const now = performance.now();
-    const until = phase === 'measure' || phase === 'warmup' ? now : 0;
+    // In the drain, requests that fell due inside the window but were held back (the outstanding cap) still go out:
+    // leaving them unsent would drop exactly the slowest samples, the omission this loop exists to avoid.
+    const until = phase === 'measure' || phase === 'warmup' ? now : phase === 'drain' ? Math.min(now, tEnd) : 0;
     for (const c of conns) {
       const ids: number[] = [];
       for (;;) {
@@ -202,8 +209,8 @@ export async function runLoop(o: LoopOptions): Promise<LoopResult> {
       phase = 'drain';
       o.onMeasureEnd?.();
     }
-    if (ticker) clearInterval(ticker);
-    if (!failure && conns.some((c) => c.outstanding.size > 0)) await sleep(o.drainTimeoutMs);
+    // The open loop's ticker keeps running through the drain: it sends what fell due just before the window closed.
+    if (!failure && !drained()) await sleep(o.drainTimeoutMs);
   } finally {
     phase = 'done';
     if (ticker) clearInterval(ticker);

@@ -78,7 +78,8 @@ describe('runBench', () => {
     expect(c.inFlight).toBeUndefined();
     expectSound(c);
     // One request per ms is due; those due in the window are the latency samples (each answered, none lost).
-    expect(c.latencyUs.count).toBeGreaterThan(300);
+    // Every request due inside the window is sent (even if late) and answered: no sample is omitted.
+    expect(c.latencyUs.count).toBeGreaterThanOrEqual(Math.floor(c.durationMs) - 1);
     expect(c.latencyUs.count).toBeLessThanOrEqual(Math.ceil(c.durationMs) + 1);
   });
 
