@@ -4,8 +4,10 @@
 // ratios, the report card). The figures come only from the report; without one (--not-measured) the page says they
 // are not measured yet rather than showing any. Uses the built renderers in dist/ (npm run build:ts first).
 //
-//   node scripts/bench-docs.mjs REPORT.json [--out docs/benchmarks.md]
+//   node scripts/bench-docs.mjs REPORT.json [MORE.json …] [--out docs/benchmarks.md]
 //   node scripts/bench-docs.mjs --not-measured [--out docs/benchmarks.md]
+// Several reports (e.g. a closed-loop run with --peers and an open-loop run at the target rate) make one page; they
+// must come from one machine, or the figures side by side would mislead.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -16,7 +18,7 @@ const dist = (p) => pathToFileURL(`${root}dist/bench/${p}`).href;
 
 function usage(message) {
   process.stderr.write(
-    `bench-docs: ${message}\nUsage: node scripts/bench-docs.mjs REPORT.json [--out FILE] | --not-measured [--out FILE]\n`,
+    `bench-docs: ${message}\nUsage: node scripts/bench-docs.mjs REPORT.json [MORE.json …] [--out FILE] | --not-measured [--out FILE]\n`,
   );
   process.exit(2);
 }
@@ -34,9 +36,8 @@ try {
   usage(err.message);
 }
 const { values, positionals } = parsed;
-if (positionals.length > 1) usage('one report at a time');
 if (positionals.length === 0 && !values['not-measured']) usage('give a report JSON, or --not-measured');
-if (positionals.length === 1 && values['not-measured']) usage('a report and --not-measured do not go together');
+if (positionals.length > 0 && values['not-measured']) usage('a report and --not-measured do not go together');
 if (!existsSync(fileURLToPath(dist('render-markdown.js'))))
   usage('dist/bench/ is missing: run `npm run build:ts` first');
 
@@ -44,7 +45,7 @@ const { renderMarkdown, escapeMarkdown, markdownTable } = await import(dist('ren
 const { assertBenchReport, fmtBytes } = await import(dist('summary.js'));
 
 /** The `nmcp bench` command line equivalent to a report's resolved options (the engine records them, not argv). */
-export function commandFromOptions(o) {
+function commandFromOptions(o) {
   if (Array.isArray(o.argv) && o.argv.every((a) => typeof a === 'string')) return `nmcp bench ${o.argv.join(' ')}`;
   const args = ['nmcp bench'];
   const list = (flag, v) => Array.isArray(v) && v.length > 0 && args.push(`${flag} ${v.join(',')}`);
@@ -144,14 +145,40 @@ if (values['not-measured']) {
     '',
   );
 } else {
-  const file = positionals[0];
-  let report;
-  try {
-    report = JSON.parse(readFileSync(file, 'utf8'));
-    assertBenchReport(report, file);
-  } catch (err) {
-    usage(err.message);
+  const reports = [];
+  for (const file of positionals) {
+    try {
+      const r = JSON.parse(readFileSync(file, 'utf8'));
+      assertBenchReport(r, file);
+      reports.push(r);
+    } catch (err) {
+      usage(err.message);
+    }
   }
+  const first = reports[0];
+  for (const [i, r] of reports.entries()) {
+    for (const k of ['hostname', 'cpuModel', 'cpus', 'node', 'core', 'nmcpVersion']) {
+      if (r.machine[k] !== first.machine[k]) {
+        usage(
+          `${positionals[i]} was measured with another ${k} (${r.machine[k]} vs ${first.machine[k]}): one machine per page`,
+        );
+      }
+    }
+  }
+  const concat = (key) => reports.flatMap((r) => r[key] ?? []);
+  const report = {
+    ...first,
+    startedAt: reports.map((r) => r.startedAt).sort()[0],
+    finishedAt: reports
+      .map((r) => r.finishedAt)
+      .sort()
+      .at(-1),
+    cases: concat('cases'),
+    ratios: concat('ratios'),
+    skipped: concat('skipped'),
+    failures: concat('failures'),
+    soak: reports.find((r) => r.soak)?.soak,
+  };
   const m = report.machine;
   out.push(
     '## Machine',
@@ -174,10 +201,10 @@ if (values['not-measured']) {
     `Measured ${escapeMarkdown(report.startedAt)} → ${escapeMarkdown(report.finishedAt)} with:`,
     '',
     '```sh',
-    commandFromOptions(report.options),
+    ...reports.map((r) => commandFromOptions(r.options)),
     '```',
     '',
-    `Source: \`${escapeMarkdown(relative(root, file) || file)}\`.`,
+    `Source: ${positionals.map((f) => `\`${escapeMarkdown(relative(root, f) || f)}\``).join(', ')}.`,
     '',
     renderMarkdown(report, { headingLevel: 3, header: false }),
   );

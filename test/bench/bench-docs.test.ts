@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { pairReport } from './fixtures.js';
+import { makeCase, makeReport, pairReport } from './fixtures.js';
 
 const script = fileURLToPath(new URL('../../scripts/bench-docs.mjs', import.meta.url));
 const built = existsSync(fileURLToPath(new URL('../../dist/bench/render-markdown.js', import.meta.url)));
@@ -54,6 +54,36 @@ describe.skipIf(!built)('scripts/bench-docs.mjs', () => {
     const figures = md.slice(md.indexOf('## Figures'));
     expect(figures).toContain('Not measured yet');
     expect(figures).not.toMatch(/msg\/s|µs|×/);
+  });
+
+  it('makes one page of several reports from one machine, and refuses reports from two machines', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'nmcp-bench-docs-'));
+    const closed = { ...pairReport(30_000), options: { mode: 'closed', inFlight: 64, peers: true } };
+    const open = {
+      ...makeReport([makeCase({ mode: 'open', inFlight: undefined, offeredRate: 10_000, perSecond: 10_000 })]),
+      startedAt: '2026-11-27T03:00:00.000Z',
+      finishedAt: '2026-11-27T03:01:00.000Z',
+      options: { mode: 'open', rate: 10_000 },
+    };
+    writeFileSync(join(dir, 'closed.json'), JSON.stringify(closed));
+    writeFileSync(join(dir, 'open.json'), JSON.stringify(open));
+    const out = join(dir, 'benchmarks.md');
+    const r = run([join(dir, 'closed.json'), join(dir, 'open.json'), '--out', out]);
+    expect(r.status, r.stderr).toBe(0);
+    const md = readFileSync(out, 'utf8');
+    expect(md).toContain('nmcp bench --mode closed --in-flight 64 --peers\nnmcp bench --mode open --rate 10000');
+    expect(md).toContain('Measured 2026-11-27T02:00:00.000Z → 2026-11-27T03:01:00.000Z');
+    expect(md).toContain('10,000/s offered');
+    expect(md).toContain('| echo-200b | stdio | closed | bare floor | 0.60× |');
+    expect(md).toMatch(/✅ \| P99 \\< 1\.00 ms at 10,000 msg\/s offered \(stdio\) \| p99 800 µs/);
+
+    writeFileSync(
+      join(dir, 'other.json'),
+      JSON.stringify({ ...open, machine: { ...open.machine, hostname: 'elsewhere' } }),
+    );
+    const refused = run([join(dir, 'closed.json'), join(dir, 'other.json'), '--out', join(dir, 'no.md')]);
+    expect(refused.status).toBe(2);
+    expect(refused.stderr).toContain('another hostname');
   });
 
   it('refuses a file that is not a bench report of this version', () => {
