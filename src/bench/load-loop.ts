@@ -17,6 +17,9 @@ import type { LatencySummary } from './report.js';
 
 export const TIMELINE_MS = 250;
 
+/** The longest a drain waits in all, however steadily a backlog is still being answered. */
+export const MAX_DRAIN_MS = 120_000;
+
 /** The timeline bucket of an arrival `ms` after the window opened. */
 export function bucketOf(ms: number): number {
   return Math.max(0, Math.floor(ms / TIMELINE_MS));
@@ -87,6 +90,7 @@ export async function runLoop(o: LoopOptions): Promise<LoopResult> {
   let unexpected = 0;
   let notifications = 0;
   let messages = 0;
+  let answered = 0;
   let tMeasure = 0;
   let tEnd = 0;
   const buckets: number[] = [];
@@ -115,6 +119,7 @@ export async function runLoop(o: LoopOptions): Promise<LoopResult> {
           return;
         }
         c.outstanding.delete(id);
+        answered++;
         const now = performance.now();
         if (!ok) errors++;
         // Latency is kept for requests sent (or due) inside the measured window, whenever their answer arrives.
@@ -191,6 +196,20 @@ export async function runLoop(o: LoopOptions): Promise<LoopResult> {
       wake = done;
     });
 
+  /**
+   * Waits for the last answers. A request counts as lost only when the server has gone silent for drainTimeoutMs
+   * with it unanswered: an overloaded server that is still working through a backlog (an open loop offered more than
+   * it can serve) is waited for, up to MAX_DRAIN_MS in all, rather than having its late answers called lost.
+   */
+  const drain = async () => {
+    const started = performance.now();
+    for (;;) {
+      const before = answered;
+      await sleep(o.drainTimeoutMs);
+      if (failure || drained() || answered === before || performance.now() - started >= MAX_DRAIN_MS) return;
+    }
+  };
+
   tStart = performance.now();
   const progress = setInterval(() => o.onProgress?.(performance.now() - tStart), 250);
   progress.unref();
@@ -210,7 +229,7 @@ export async function runLoop(o: LoopOptions): Promise<LoopResult> {
       o.onMeasureEnd?.();
     }
     // The open loop's ticker keeps running through the drain: it sends what fell due just before the window closed.
-    if (!failure && !drained()) await sleep(o.drainTimeoutMs);
+    if (!failure && !drained()) await drain();
   } finally {
     phase = 'done';
     if (ticker) clearInterval(ticker);
