@@ -30,7 +30,8 @@ export function bucketOf(ms: number): number {
  * the timer that closed the window fired) folds into the last bucket, so the timeline always sums to the messages.
  */
 export function buildTimeline(buckets: readonly (number | undefined)[], durationMs: number): LoopResult['timeline'] {
-  const n = Math.max(1, Math.ceil(durationMs / TIMELINE_MS));
+  // Round, not ceil: a window that overran its timer by a fraction of a ms does not get an almost empty bucket.
+  const n = Math.max(1, Math.round(durationMs / TIMELINE_MS));
   const out = Array.from({ length: n }, (_, i) => ({ tMs: i * TIMELINE_MS, messages: buckets[i] ?? 0 }));
   const last = out[n - 1] as { tMs: number; messages: number };
   for (let i = n; i < buckets.length; i++) last.messages += buckets[i] ?? 0;
