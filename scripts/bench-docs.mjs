@@ -4,7 +4,7 @@
 // ratios, the report card). The figures come only from the report; without one (--not-measured) the page says they
 // are not measured yet rather than showing any. Uses the built renderers in dist/ (npm run build:ts first).
 //
-//   node scripts/bench-docs.mjs REPORT.json [MORE.json …] [--out docs/benchmarks.md]
+//   node scripts/bench-docs.mjs REPORT.json [MORE.json …] [--out docs/benchmarks.md] [--note "conditions"]
 //   node scripts/bench-docs.mjs --not-measured [--out docs/benchmarks.md]
 // Several reports (e.g. a closed-loop run with --peers and an open-loop run at the target rate) make one page; they
 // must come from one machine, or the figures side by side would mislead.
@@ -18,7 +18,7 @@ const dist = (p) => pathToFileURL(`${root}dist/bench/${p}`).href;
 
 function usage(message) {
   process.stderr.write(
-    `bench-docs: ${message}\nUsage: node scripts/bench-docs.mjs REPORT.json [MORE.json …] [--out FILE] | --not-measured [--out FILE]\n`,
+    `bench-docs: ${message}\nUsage: node scripts/bench-docs.mjs REPORT.json [MORE.json …] [--out FILE] [--note TEXT] | --not-measured [--out FILE]\n`,
   );
   process.exit(2);
 }
@@ -30,6 +30,8 @@ try {
     options: {
       out: { type: 'string', default: `${root}docs/benchmarks.md` },
       'not-measured': { type: 'boolean', default: false },
+      // What the report cannot know about the conditions (e.g. "load average 5-10 from other work"), shown with it.
+      note: { type: 'string' },
     },
   });
 } catch (err) {
@@ -205,6 +207,7 @@ if (values['not-measured']) {
     '```',
     '',
     `Source: ${positionals.map((f) => `\`${escapeMarkdown(relative(root, f) || f)}\``).join(', ')}.`,
+    ...(values.note ? ['', `Conditions: ${escapeMarkdown(values.note)}`] : []),
     '',
     renderMarkdown(report, { headingLevel: 3, header: false }),
   );

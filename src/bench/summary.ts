@@ -146,12 +146,13 @@ export function assertBenchReport(value: unknown, what = 'the report'): asserts 
 
 export const fmtInt = (n: number): string => (Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : '—');
 
-/** Microseconds as µs below 1 ms, else ms with two (below 10 ms) or one decimal. */
+/** Microseconds as µs below 1 ms, ms with two (below 10 ms) or one decimal below 1 s, else seconds. */
 export function fmtUs(us: number): string {
   if (!Number.isFinite(us)) return '—';
   if (us < 1000) return `${Math.round(us)} µs`;
   if (us < 10_000) return `${(us / 1000).toFixed(2)} ms`;
-  return `${(us / 1000).toFixed(1)} ms`;
+  if (us < 1_000_000) return `${(us / 1000).toFixed(1)} ms`;
+  return `${(us / 1e6).toFixed(2)} s`;
 }
 
 export function fmtBytes(bytes: number): string {

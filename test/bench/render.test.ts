@@ -17,6 +17,7 @@ import {
 } from '../../src/bench/render-html.js';
 import { escapeMarkdown, renderMarkdown } from '../../src/bench/render-markdown.js';
 import { formatTextTable, renderTable } from '../../src/bench/render-table.js';
+import { fmtUs } from '../../src/bench/summary.js';
 import { MACHINE, makeCase, makeReport, pairReport } from './fixtures.js';
 
 const HOSTILE = 'evil | <script>alert("x")</script> *bold* `code`\nnext line & co';
@@ -202,6 +203,19 @@ describe('chart scales', () => {
       [0.25, 10_000],
       [0.75, 8000],
       [1.125, 4000],
+    ]);
+  });
+});
+
+describe('fmtUs', () => {
+  it('picks µs, ms or s so a figure keeps three or four significant digits', () => {
+    expect([999.4, 1000, 9999, 10_000, 999_949, 6_856_700].map(fmtUs)).toEqual([
+      '999 µs',
+      '1.00 ms',
+      '10.00 ms',
+      '10.0 ms',
+      '999.9 ms',
+      '6.86 s',
     ]);
   });
 });
