@@ -10,8 +10,18 @@
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
-import type { BenchReport, MachineInfo } from './report.js';
-import { assertBenchReport, fmtChange, fmtInt, fmtMachine, fmtRatio, fmtUs, groupCases, ratioKey } from './summary.js';
+import type { BenchCase, BenchReport, MachineInfo } from './report.js';
+import {
+  assertBenchReport,
+  fmtChange,
+  fmtInt,
+  fmtMachine,
+  fmtRatio,
+  fmtUs,
+  groupCases,
+  median,
+  ratioKey,
+} from './summary.js';
 
 export const DEFAULT_BASELINE_DIR = 'bench/baselines';
 export const DEFAULT_THRESHOLD = 0.1;
@@ -72,10 +82,17 @@ export interface CompareOptions {
    * 'info': absolute figures never gate (ratios only).
    */
   readonly absolute?: 'auto' | 'info';
+  /**
+   * Also gate on the CPU-per-message ratios (peer's server CPU µs/msg ÷ nmcp's, same run, median). Default false: they
+   * are shown for information. They hold steadier than throughput ratios on a busy machine (server CPU per message
+   * barely moves with how much of the CPU the server got), but need /proc (Linux) on both sides.
+   */
+  readonly gateCpuRatios?: boolean;
 }
 
 export interface ComparedMetric {
-  readonly kind: 'ratio' | 'absolute';
+  /** ratio: nmcp ÷ peer throughput; cpu-ratio: peer CPU µs/msg ÷ nmcp's (both higher = better for nmcp). */
+  readonly kind: 'ratio' | 'cpu-ratio' | 'absolute';
   /** e.g. "echo-200b stdio closed nmcp÷bare" or "echo-200b stdio closed 1x64: nmcp msg/s". */
   readonly name: string;
   readonly unit: '×' | 'msg/s' | 'µs' | 'µs/msg';
@@ -172,6 +189,18 @@ export function compareToBaseline(
   }
   for (const r of report.ratios) if (!oldRatioKeys.has(ratioKey(r))) onlyInReport.push(ratioKey(r));
 
+  // ---- CPU-per-message ratios (information unless gateCpuRatios)
+  const oldCpu = new Map(cpuRatios(baseline).map((r) => [r.key, r]));
+  for (const now of cpuRatios(report)) {
+    const old = oldCpu.get(now.key);
+    if (!old) continue;
+    metrics.push({
+      ...judge('cpu-ratio', now.key, '×', true, old.median, now.median, options.gateCpuRatios === true, threshold),
+      oldSpread: [old.min, old.max],
+      newSpread: [now.min, now.max],
+    });
+  }
+
   // ---- absolute figures of nmcp's cases (median over runs)
   const oldGroups = new Map(
     groupCases(baseline.cases)
@@ -225,6 +254,29 @@ export function compareToBaseline(
   return { ...verdict, text: formatVerdict(verdict, baseline, report) };
 }
 
+/** Peer CPU µs/msg ÷ nmcp's for each slot, paired by run and load, median and spread; only where both were measured. */
+function cpuRatios(report: BenchReport): { key: string; median: number; min: number; max: number }[] {
+  const out: { key: string; median: number; min: number; max: number }[] = [];
+  const slot = (c: BenchCase) => `${c.workload} ${c.transport} ${c.mode}`;
+  const load = (c: BenchCase) => `${c.connections} ${c.inFlight} ${c.offeredRate} ${c.run}`;
+  const nmcp = report.cases.filter((c) => c.server === 'nmcp' && c.usage.cpuUsPerMessage);
+  for (const peer of ['bare', 'sdk1', 'sdk2'] as const) {
+    const bySlot = new Map<string, number[]>();
+    for (const n of nmcp) {
+      const p = report.cases.find(
+        (c) => c.server === peer && slot(c) === slot(n) && load(c) === load(n) && c.usage.cpuUsPerMessage,
+      );
+      if (!p) continue;
+      const key = `${slot(n)} CPU/msg ${peer}÷nmcp`;
+      const list = bySlot.get(key) ?? [];
+      list.push(p.usage.cpuUsPerMessage! / n.usage.cpuUsPerMessage!);
+      bySlot.set(key, list);
+    }
+    for (const [key, xs] of bySlot) out.push({ key, median: median(xs), min: Math.min(...xs), max: Math.max(...xs) });
+  }
+  return out;
+}
+
 function fmtValue(unit: ComparedMetric['unit'], v: number): string {
   switch (unit) {
     case '×':
@@ -246,7 +298,7 @@ function formatVerdict(v: Omit<BaselineVerdict, 'text'>, baseline: BenchReport, 
   const failed = gated.filter((m) => !m.pass);
   lines.push(
     `Regression gate: ${v.pass ? 'PASS' : 'FAIL'} — against the baseline of ${baseline.startedAt}, threshold ${pct}.`,
-    `What gates: nmcp's throughput ÷ each peer's (bare floor, SDK 1.x, SDK 2.x) measured in the same run, the median of ${runs} run(s) — absolute msg/s depend on the machine and on its noise, a ratio of servers measured side by side cancels most of both.`,
+    `What gates: nmcp's throughput ÷ each peer's (bare floor, SDK 1.x, SDK 2.x) measured in the same run${v.metrics.some((m) => m.kind === 'cpu-ratio' && m.gated) ? ', and each peer’s server CPU per message ÷ nmcp’s' : ''}, the median of ${runs} run(s) — absolute msg/s depend on the machine and on its noise, a ratio of servers measured side by side cancels most of both.`,
   );
   if (v.absoluteGated) {
     lines.push(
@@ -277,6 +329,13 @@ function formatVerdict(v: Omit<BaselineVerdict, 'text'>, baseline: BenchReport, 
   table(
     'Ratios (gate):',
     v.metrics.filter((m) => m.kind === 'ratio'),
+  );
+  const cpu = v.metrics.filter((m) => m.kind === 'cpu-ratio');
+  table(
+    cpu.some((m) => m.gated)
+      ? 'Server CPU per message, peer ÷ nmcp (gate):'
+      : 'Server CPU per message, peer ÷ nmcp (information; steadier than throughput on a busy machine):',
+    cpu,
   );
   table(
     v.absoluteGated ? 'Absolute (msg/s gates):' : 'Absolute (information):',

@@ -122,6 +122,24 @@ describe('compareToBaseline', () => {
     expect(v.text).toContain('Only in the baseline (not compared)');
   });
 
+  it('shows server CPU per message ratios (peer ÷ nmcp) for information, and gates on them when asked', () => {
+    // nmcp's CPU per message doubles (30 → 60 µs) while its throughput ratio holds.
+    const costlier: BenchReport = {
+      ...pairReport(30_000),
+      cases: pairReport(30_000).cases.map((c) =>
+        c.server === 'nmcp' ? { ...c, usage: { ...c.usage, cpuUsPerMessage: 60 } } : c,
+      ),
+    };
+    const info = compareToBaseline(costlier, pairReport(30_000), { absolute: 'info' });
+    const cpu = info.metrics.find((m) => m.name === 'echo-200b stdio closed CPU/msg bare÷nmcp')!;
+    expect(cpu).toMatchObject({ kind: 'cpu-ratio', old: 1, new: 0.5, change: -0.5, gated: false, pass: false });
+    expect(info.pass).toBe(true);
+    expect(info.text).toContain('Server CPU per message, peer ÷ nmcp (information');
+    const gated = compareToBaseline(costlier, pairReport(30_000), { absolute: 'info', gateCpuRatios: true });
+    expect(gated.pass).toBe(false);
+    expect(gated.text).toMatch(/FAIL +echo-200b stdio closed CPU\/msg bare÷nmcp: 1\.00× → 0\.50×/);
+  });
+
   it('refuses a baseline of another report version with a clear error', () => {
     const old = { ...pairReport(30_000), version: 0 } as unknown as BenchReport;
     expect(() => compareToBaseline(pairReport(30_000), old)).toThrow(
