@@ -102,7 +102,8 @@ median over the runs, and the ratio nmcp ÷ peer is taken within each run, then 
 What gates is the nmcp ÷ peer ratios, not absolute msg/s: machines differ and are noisy, and a ratio of two servers
 measured side by side cancels most of both. Absolute msg/s gate too when the baseline came from the same machine and
 setup; otherwise they are shown for information. The server CPU per message of each peer ÷ nmcp's, same run, is
-shown too (and gates with the library option \`gateCpuRatios\`): it moves less than throughput when the machine is busy.
+shown too (and gates with the library option \`gateCpuRatios\`): it does not depend on the share of the CPU each
+server got, though in the runs below it was only somewhat steadier than the throughput ratios.
 The verdict says which was done.
 
 **Report card.** The seed's targets (erlmcp performance tuning guide): ≥ 10,000 msg/s per transport; P99 < 1 ms at

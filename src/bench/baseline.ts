@@ -84,8 +84,9 @@ export interface CompareOptions {
   readonly absolute?: 'auto' | 'info';
   /**
    * Also gate on the CPU-per-message ratios (peer's server CPU µs/msg ÷ nmcp's, same run, median). Default false: they
-   * are shown for information. They hold steadier than throughput ratios on a busy machine (server CPU per message
-   * barely moves with how much of the CPU the server got), but need /proc (Linux) on both sides.
+   * are shown for information. They do not depend on how much of the CPU each server got, but caches and frequency
+   * still move them: in the first --peers runs on the 2-core VM they were as steady as the throughput ratios or
+   * steadier (stdio ÷ bare: 1.43–1.62 against 1.42–2.12), not markedly so. They need /proc (Linux) on both sides.
    */
   readonly gateCpuRatios?: boolean;
 }
