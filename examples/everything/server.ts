@@ -13,6 +13,7 @@
  */
 import { McpServer, ResourceTemplate } from 'nmcp';
 import { registerConformanceFixtures, WATCHED_RESOURCE_URI } from './conformance-fixtures.js';
+import { sleep } from './sleep.js';
 import { registerTaskFixtures } from './task-fixtures.js';
 
 export interface EverythingServerOptions {
@@ -28,23 +29,6 @@ export interface EverythingServerOptions {
 
 const LANGUAGES = ['c', 'cpp', 'go', 'java', 'javascript', 'python', 'rust', 'typescript'];
 const ITEMS = ['alpha', 'bravo', 'charlie'];
-
-const sleep = (ms: number, signal: AbortSignal) =>
-  new Promise<void>((resolve, reject) => {
-    if (signal.aborted) {
-      reject(signal.reason);
-      return;
-    }
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal.reason);
-    };
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
 
 export function createEverythingServer(options: EverythingServerOptions = {}): McpServer {
   const server = new McpServer(

@@ -6,26 +6,9 @@
  * the same work inline (a plain result) for one that does not — or -32021 for the 'required' ones.
  */
 import { asTask, McpError, type McpServer, RpcCode } from 'nmcp';
+import { sleep } from './sleep.js';
 
 const text = (t: string) => ({ content: [{ type: 'text' as const, text: t }] });
-
-/** Resolves after `ms`, or rejects with the signal's reason (tasks/cancel aborts a task's signal). */
-const sleep = (ms: number, signal: AbortSignal) =>
-  new Promise<void>((resolve, reject) => {
-    if (signal.aborted) {
-      reject(signal.reason);
-      return;
-    }
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal.reason);
-    };
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
 
 const CONFIRM_SCHEMA = {
   type: 'object',
