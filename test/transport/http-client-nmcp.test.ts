@@ -1,9 +1,3 @@
-// Our McpClient over StreamableHttpClientTransport against our own Streamable HTTP server (McpHttpServer, fastify),
-// serving the everything example, in both eras, over HTTP/1.1 and h2c.
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEverythingServer } from '../../examples/everything/server.js';
 import { McpClient } from '../../src/client/mcp-client.js';
@@ -12,6 +6,7 @@ import { ErrorCode, NmcpError } from '../../src/errors.js';
 import type { JsonObject } from '../../src/protocol/jsonrpc.js';
 import { StreamableHttpClientTransport } from '../../src/transport/http/client/index.js';
 import { McpHttpServer } from '../../src/transport/http/server/index.js';
+import { selfSignedCertificate } from '../helpers/tls.js';
 
 const text = (r: { content: JsonObject[] }) => r.content.map((c) => String(c.text ?? '')).join('');
 
@@ -100,32 +95,24 @@ describe.each([
 });
 
 describe('McpClient × McpHttpServer over TLS (https, h2 by ALPN)', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'nmcp-http-client-tls-'));
   let cert: Buffer;
   let http: McpHttpServer;
   let url: string;
   let server: ReturnType<typeof createEverythingServer>;
   beforeAll(async () => {
-    execFileSync(
-      'openssl',
-      ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=localhost']
-        .concat(['-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1'])
-        .concat(['-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')]),
-      { stdio: 'ignore' },
-    );
-    cert = readFileSync(join(dir, 'cert.pem'));
+    const tls = selfSignedCertificate();
+    cert = tls.cert;
     server = createEverythingServer();
     http = new McpHttpServer(server as never, {
       port: 0,
       http2: true,
-      https: { key: readFileSync(join(dir, 'key.pem')), cert },
+      https: { key: tls.key, cert },
     });
     url = await http.listen();
   });
   afterAll(async () => {
     await http.close();
     await server.close();
-    rmSync(dir, { recursive: true, force: true });
   });
 
   it.each([

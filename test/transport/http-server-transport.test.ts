@@ -1,23 +1,15 @@
-/**
- * The Streamable HTTP server's transports and resource bounds over real sockets: TLS (HTTP/1.1 and h2 by ALPN), h2c,
- * the fastify plugin inside a user's app, a slow SSE consumer (raw socket that stops reading), and the memory a
- * session costs.
- */
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import http2 from 'node:http2';
 import net from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { setImmediate as turn } from 'node:timers/promises';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import Fastify from 'fastify';
 import { Agent, request } from 'undici';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCode, NmcpError } from '../../src/errors.js';
 import { McpServer } from '../../src/server/mcp-server.js';
 import { mcpHttpPlugin } from '../../src/transport/http/server/index.js';
+import { selfSignedCertificate } from '../helpers/tls.js';
 import { ACCEPT_BOTH, initialize, type Json, parseSse, post, startEverything } from './http-server-helpers.js';
 
 const INIT = JSON.stringify({
@@ -51,36 +43,12 @@ function h2request(
 }
 
 describe('HTTP/2 and TLS', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'nmcp-http-tls-'));
   let key: Buffer;
   let cert: Buffer;
 
   beforeAll(() => {
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'rsa:2048',
-        '-nodes',
-        '-days',
-        '1',
-        '-subj',
-        '/CN=localhost',
-        '-addext',
-        'subjectAltName=DNS:localhost,IP:127.0.0.1',
-        '-keyout',
-        join(dir, 'key.pem'),
-        '-out',
-        join(dir, 'cert.pem'),
-      ],
-      { stdio: 'ignore' },
-    );
-    key = readFileSync(join(dir, 'key.pem'));
-    cert = readFileSync(join(dir, 'cert.pem'));
+    ({ key, cert } = selfSignedCertificate());
   });
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('h2c (cleartext HTTP/2): JSON and SSE answers on streams of one connection', async () => {
     const env = await startEverything({ http2: true });

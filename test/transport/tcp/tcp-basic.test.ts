@@ -1,12 +1,11 @@
-import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCode, NmcpError } from '../../../src/errors.js';
 import { activeCore } from '../../../src/native/index.js';
 import { TcpClientTransport } from '../../../src/transport/tcp/client-transport.js';
 import type { TcpTransport } from '../../../src/transport/tcp/connection.js';
 import { McpTcpServer } from '../../../src/transport/tcp/server.js';
+import { selfSignedCertificate } from '../../helpers/tls.js';
 import { connectClient, listenTcp, tempDir, testServer, text, until } from './helpers.js';
 
 describe('TCP transport: server and client', () => {
@@ -77,35 +76,11 @@ describe('TCP transport: server and client', () => {
   });
 
   describe('TLS', () => {
-    const tmp = tempDir();
     let key: Buffer;
     let cert: Buffer;
     beforeAll(() => {
-      execFileSync(
-        'openssl',
-        [
-          'req',
-          '-x509',
-          '-newkey',
-          'rsa:2048',
-          '-nodes',
-          '-days',
-          '1',
-          '-subj',
-          '/CN=localhost',
-          '-addext',
-          'subjectAltName=DNS:localhost,IP:127.0.0.1',
-          '-keyout',
-          join(tmp.dir, 'key.pem'),
-          '-out',
-          join(tmp.dir, 'cert.pem'),
-        ],
-        { stdio: 'ignore' },
-      );
-      key = readFileSync(join(tmp.dir, 'key.pem'));
-      cert = readFileSync(join(tmp.dir, 'cert.pem'));
+      ({ key, cert } = selfSignedCertificate());
     });
-    afterAll(() => tmp.remove());
 
     it('serves over TLS to a client that trusts the certificate', async () => {
       const { tcp, address } = await listenTcp({ tls: { key, cert } });
