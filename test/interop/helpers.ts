@@ -130,12 +130,13 @@ export class RawPeer {
 
 /**
  * Progress as an official SDK client sees it. Both SDKs (1.x and 2.x) dispatch notifications in a microtask but
- * responses synchronously, so a progress notification that arrives in the same read chunk as its response (nmcp
- * coalesces the writes of one event-loop turn) reaches no handler: the client drops the last progress of a handler
- * that reports and returns in one turn. Everything before it must arrive, in order; that all of them are sent before
- * the response is checked on the raw wire (malformed-input.test.ts, "wire order").
+ * responses synchronously, so a progress notification that arrives in the same read chunk as its response reaches no
+ * handler: the client drops the last progress of a handler that reports and returns in one turn — and, when the client
+ * process is slow to read (a loaded machine: seen in a CI-sized run), every progress that piled up in the pipe with the
+ * response. So what arrives is a prefix, in order, and at least the first step (the steps are delayMs apart); that all
+ * of them are sent before the response is checked on the raw wire (malformed-input.test.ts, "wire order").
  */
 export function expectProgress(seen: number[], sent: number[]): void {
-  expect(seen.length).toBeGreaterThanOrEqual(sent.length - 1);
+  expect(seen.length).toBeGreaterThanOrEqual(1);
   expect(seen).toEqual(sent.slice(0, seen.length));
 }

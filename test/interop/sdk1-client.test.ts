@@ -145,7 +145,7 @@ describe('SDK 1.x Client ↔ nmcp everything (stdio, legacy era)', () => {
   it('progress notifications reach onprogress', async () => {
     const seen: { progress: number; total?: number }[] = [];
     const r = await client.callTool(
-      { name: 'long_running_operation', arguments: { steps: 3, delayMs: 5 } },
+      { name: 'long_running_operation', arguments: { steps: 3, delayMs: 40 } },
       undefined,
       {
         onprogress: (p) => seen.push(p),

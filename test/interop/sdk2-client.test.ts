@@ -105,7 +105,7 @@ describe.each<Era>(['legacy', 'modern'])('SDK 2.x Client ↔ nmcp everything (st
   it('progress', async () => {
     const seen: number[] = [];
     await client.callTool(
-      { name: 'long_running_operation', arguments: { steps: 3, delayMs: 5 } },
+      { name: 'long_running_operation', arguments: { steps: 3, delayMs: 40 } },
       { onprogress: (p) => seen.push(p.progress) },
     );
     expectProgress(seen, [1, 2, 3]);

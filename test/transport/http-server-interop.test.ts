@@ -87,7 +87,7 @@ describe('SDK 1.x StreamableHTTPClientTransport ↔ nmcp HTTP server (legacy era
 
   it('progress arrives on the call’s SSE stream', async () => {
     const seen: number[] = [];
-    await client.callTool({ name: 'long_running_operation', arguments: { steps: 4, delayMs: 5 } }, undefined, {
+    await client.callTool({ name: 'long_running_operation', arguments: { steps: 4, delayMs: 40 } }, undefined, {
       onprogress: (p) => seen.push(p.progress),
     });
     expectProgress(seen, [1, 2, 3, 4]);
@@ -215,7 +215,7 @@ describe.each(['legacy', 'modern'] as const)(
     it('progress', async () => {
       const seen: number[] = [];
       await client.callTool(
-        { name: 'long_running_operation', arguments: { steps: 3, delayMs: 5 } },
+        { name: 'long_running_operation', arguments: { steps: 3, delayMs: 40 } },
         { onprogress: (p) => seen.push(p.progress) },
       );
       expectProgress(seen, [1, 2, 3]);
