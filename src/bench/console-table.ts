@@ -95,6 +95,15 @@ export function consoleTable(report: BenchReport): string {
       );
     }
   }
+  const lagged = report.cases.filter((c) => c.scheduleLagUs !== undefined);
+  if (lagged.length > 0) {
+    // An open loop's latency counts from the due time: the generator's own lateness must be small beside it.
+    const worst = Math.max(...lagged.map((c) => c.scheduleLagUs?.p99 ?? 0));
+    lines.push('');
+    lines.push(
+      `Load generator schedule lag (write time − due time), worst p99 over the cases: ${us(worst)}${worst > 100 ? ' — the generator or the machine fell behind: part of the latency above is its own' : ' (on schedule)'}.`,
+    );
+  }
   const skipped = report.skipped ?? [];
   if (skipped.length > 0) {
     lines.push('');

@@ -75,6 +75,11 @@ export interface BenchCase {
    * may be the bottleneck rather than the server, and the figure says so.
    */
   readonly loadGeneratorCpuPercent?: number;
+  /**
+   * Open loop: how late the load generator wrote requests compared with their due time, in µs. Latency is measured
+   * from the due time, so a lag near the latency figures means they measure the generator, not the server.
+   */
+  readonly scheduleLagUs?: { readonly p50: number; readonly p99: number; readonly max: number };
 }
 
 /** A case that was not run, and why (no peer for a transport, a workload a transport cannot carry). */

@@ -402,5 +402,6 @@ async function runCase(
     era: r.era,
     unexpected: result.unexpected,
     ...(selfPercent === undefined ? {} : { loadGeneratorCpuPercent: selfPercent }),
+    ...(result.scheduleLagUs === undefined ? {} : { scheduleLagUs: result.scheduleLagUs }),
   };
 }

@@ -64,6 +64,7 @@ describe('runBench', () => {
       expect(c).toMatchObject({ workload: 'echo-200b', transport, server: 'nmcp', mode: 'closed', connections: 2 });
       expect(c.inFlight).toBe(16);
       expect(c.offeredRate).toBeUndefined();
+      expect(c.scheduleLagUs).toBeUndefined();
       expect(c.unit).toBe('responses');
       expectSound(c);
       expectServerMeasured(c);
@@ -81,6 +82,12 @@ describe('runBench', () => {
     // Every request due inside the window is sent (even if late) and answered: no sample is omitted.
     expect(c.latencyUs.count).toBeGreaterThanOrEqual(Math.floor(c.durationMs) - 1);
     expect(c.latencyUs.count).toBeLessThanOrEqual(Math.ceil(c.durationMs) + 1);
+    // The generator reports how late it wrote each request against its due time (a closed loop has no schedule).
+    const lag = c.scheduleLagUs;
+    expect(lag).toBeDefined();
+    expect(lag?.p50).toBeGreaterThanOrEqual(1);
+    expect(lag?.p99).toBeGreaterThanOrEqual(lag?.p50 ?? 0);
+    expect(lag?.max).toBeGreaterThanOrEqual(lag?.p99 ?? 0);
   });
 
   it('modern era over HTTP/2 and TCP: the 2026-07-28 envelope, no handshake', async () => {
