@@ -85,4 +85,17 @@ pub enum CoreError {
         /// The payload buffer length.
         len: usize,
     },
+
+    /// A route option is outside its range (the old configuration stays).
+    #[error("{key} must be an integer in {min}..={max}, got {value}")]
+    InvalidOption {
+        /// The option's name as users spell it (`cacheTtlMs`, …).
+        key: &'static str,
+        /// The rejected value.
+        value: u64,
+        /// Smallest allowed.
+        min: u64,
+        /// Largest allowed.
+        max: u64,
+    },
 }

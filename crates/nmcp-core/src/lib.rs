@@ -1,5 +1,5 @@
 //! nmcp's hot path in pure Rust: NDJSON and length-prefixed framing, the JSON-RPC envelope scan, frame encoding and a
-//! write-batching state machine. No N-API here: `crates/nmcp-node` binds this crate for Node.js, and the TS twin in
+//! write-batching state machine, and the route table with its cache (`route`). No N-API here: `crates/nmcp-node` binds this crate for Node.js, and the TS twin in
 //! `src/native/twin/` implements the same contract, which is normative in `docs/core-api.md` and pinned down by
 //! `test/vectors/*.json`.
 
@@ -12,6 +12,7 @@ pub mod framing;
 mod length_prefixed;
 mod lex;
 mod ndjson;
+pub mod route;
 
 pub use batch::{BatchPolicy, Batcher, Offer};
 pub use decoder::{Decoder, MAX_CHUNK_LEN};
@@ -21,4 +22,7 @@ pub use error::CoreError;
 pub use framing::{
     validate_max_message_size, Framing, Status, DEFAULT_MAX_MESSAGE_SIZE, MAX_MESSAGE_SIZE_LIMIT,
     RECORD_STRIDE,
+};
+pub use route::{
+    RouteCache, RouteConfig, RouteConfigUpdate, RouteStats, RouteTable, Router, TableError, Target,
 };
