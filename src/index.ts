@@ -4,7 +4,8 @@
  */
 
 // nmcp bench as a library: runBench(options) → BenchReport (the report contract: src/bench/report.ts).
-export { runBench } from './bench/api.js';
+// runLoad: many concurrent clients against one server (nmcp load), the same report with one case.
+export { runBench, runLoad } from './bench/api.js';
 // Reading a report: renderers, baselines and the regression gate, the report card (no engine dependencies).
 export type {
   BaselineVerdict,
@@ -14,6 +15,7 @@ export type {
 export { compareToBaseline, loadBaseline, parseThreshold, saveBaseline } from './bench/baseline.js';
 export type { FullReportFiles } from './bench/full-report.js';
 export { writeFullReport } from './bench/full-report.js';
+export type { LoadOptions, LoadTransport, LoadWorkload } from './bench/load.js';
 export { renderHtml } from './bench/render-html.js';
 export { renderMarkdown } from './bench/render-markdown.js';
 export { renderTable } from './bench/render-table.js';

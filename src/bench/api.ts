@@ -2,6 +2,7 @@
  * runBench as exported from 'nmcp': the engine is loaded on the first call, so that importing nmcp to serve does not
  * load the benchmark's dependencies (hdr-histogram-js, the load drivers).
  */
+import type { LoadOptions } from './load.js';
 import type { BenchReport } from './report.js';
 import type { BenchOptions } from './run-bench.js';
 
@@ -9,4 +10,10 @@ import type { BenchOptions } from './run-bench.js';
 export async function runBench(options: BenchOptions = {}): Promise<BenchReport> {
   const engine = await import('./run-bench.js');
   return engine.runBench(options);
+}
+
+/** Runs a load test (see LoadOptions; `nmcp load` is its command line): many clients against one server, one case. */
+export async function runLoad(options: LoadOptions = {}): Promise<BenchReport> {
+  const engine = await import('./load.js');
+  return engine.runLoad(options);
 }

@@ -6,9 +6,10 @@
 import type { BenchCase, BenchReport } from './report.js';
 import { median } from './run-bench.js';
 
-const int = (n: number) => Math.round(n).toLocaleString('en-US');
-const us = (n: number) => (n >= 10_000 ? `${(n / 1000).toFixed(1)} ms` : `${int(n)} µs`);
-const mb = (n: number) => `${(n / (1024 * 1024)).toFixed(0)} MB`;
+// Exported for `nmcp load`'s table (load-table.ts): the same figures, formatted the same way.
+export const int = (n: number) => Math.round(n).toLocaleString('en-US');
+export const us = (n: number) => (n >= 10_000 ? `${(n / 1000).toFixed(1)} ms` : `${int(n)} µs`);
+export const mb = (n: number) => `${(n / (1024 * 1024)).toFixed(0)} MB`;
 
 export function consoleTable(report: BenchReport): string {
   const groups = new Map<string, BenchCase[]>();

@@ -36,6 +36,8 @@ export const BENCH_WORKLOADS: readonly BenchWorkload[] = [
 ];
 export const BENCH_TRANSPORTS: readonly BenchTransport[] = ['stdio', 'tcp', 'tcp-ndjson', 'unix', 'http', 'http2'];
 const PEERS = ['sdk1', 'sdk2', 'bare'] as const;
+/** Sessions opened (connect + handshake) at a time before a case's load starts. */
+const OPEN_BATCH = 16;
 
 export interface BenchProgress {
   /** 1-based index of the case running, and how many there are. */
@@ -349,8 +351,8 @@ async function runCase(
       };
       // Sessions are opened a few at a time: a burst of hundreds of simultaneous handshakes measures the accept queue.
       const subscribers: Driver[] = [];
-      for (let i = 0; i < connections; i += 16) {
-        const batch = await Promise.all(Array.from({ length: Math.min(16, connections - i) }, open));
+      for (let i = 0; i < connections; i += OPEN_BATCH) {
+        const batch = await Promise.all(Array.from({ length: Math.min(OPEN_BATCH, connections - i) }, open));
         await subscribeAll(batch);
         subscribers.push(...batch);
       }
@@ -359,10 +361,18 @@ async function runCase(
     } else {
       const template = requestTemplate(workload, r.era);
       inFlight = r.mode === 'closed' ? r.inFlight : undefined;
-      for (let i = 0; i < connections; i++) {
+      // Opened OPEN_BATCH at a time (as fanout does): one by one, `nmcp load`'s thousands of clients take a handshake
+      // round trip each before the load starts; all at once, the burst measures the accept queue. A driver is kept
+      // as soon as it connects, and a batch is settled before a failure is thrown, so that every one gets closed.
+      const open = async () => {
         const d = await server.connect(template, r.inFlight);
         drivers.push(d);
         await d.handshake(r.era);
+      };
+      for (let i = 0; i < connections; i += OPEN_BATCH) {
+        const batch = await Promise.allSettled(Array.from({ length: Math.min(OPEN_BATCH, connections - i) }, open));
+        const failed = batch.find((b) => b.status === 'rejected');
+        if (failed) throw failed.reason;
       }
       result = await runLoop({ ...common, drivers, mode: r.mode, inFlight: r.inFlight, rate: r.rate });
     }

@@ -19,6 +19,9 @@ Usage:
   nmcp bench [--workload LIST] [--transport LIST] [--peers] [--target "<command>"|URL] [options]
                          measure a server: messages/s, latency percentiles, CPU, RSS, errors, lost; with
                          --peers, side by side with the official SDKs (\`nmcp bench --help\`)
+  nmcp load [--clients N] [--duration TIME] [--rate R] [--transport T] [--target URL] [options]
+                         many concurrent clients against one server (default 100 over tcp for 60 s): the same
+                         figures as bench; bounded, loopback targets only by default (\`nmcp load --help\`)
   nmcp core              which core serves (native addon or TypeScript twin), and why
   nmcp --version, -v     nmcp's version and the active core
   nmcp --help, -h        this text
@@ -38,6 +41,7 @@ const SUBCOMMANDS: Record<string, () => Promise<(argv: string[]) => Promise<numb
   serve: async () => (await import('./serve.js')).serve,
   call: async () => (await import('./call.js')).call,
   bench: async () => (await import('./bench.js')).bench,
+  load: async () => (await import('./load.js')).load,
 };
 
 export function main(argv: string[]): number | Promise<number> {
