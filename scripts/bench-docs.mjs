@@ -49,6 +49,7 @@ const { assertBenchReport, fmtBytes } = await import(dist('summary.js'));
 /** The `nmcp bench` command line equivalent to a report's resolved options (the engine records them, not argv). */
 function commandFromOptions(o) {
   if (Array.isArray(o.argv) && o.argv.every((a) => typeof a === 'string')) return `nmcp bench ${o.argv.join(' ')}`;
+  if (o.soak === true) return soakCommand(o);
   const args = ['nmcp bench'];
   const list = (flag, v) => Array.isArray(v) && v.length > 0 && args.push(`${flag} ${v.join(',')}`);
   const one = (flag, v) => v !== undefined && v !== null && args.push(`${flag} ${v}`);
@@ -63,6 +64,21 @@ function commandFromOptions(o) {
   one('--runs', o.runs);
   one('--era', o.era);
   if (o.peers === true) args.push('--peers');
+  if (typeof o.target === 'string') args.push(`--target ${JSON.stringify(o.target)}`);
+  return args.join(' ');
+}
+
+/** The `nmcp bench soak` command line of a soak report's options (runSoak records them with soak: true). */
+function soakCommand(o) {
+  const args = ['nmcp bench soak'];
+  const one = (flag, v) => v !== undefined && v !== null && args.push(`${flag} ${v}`);
+  one('--transport', o.transport);
+  one('--workload', o.workload);
+  one('--rate', o.rate);
+  if (typeof o.durationMs === 'number') args.push(`--duration ${o.durationMs}ms`);
+  if (typeof o.warmupMs === 'number') args.push(`--warmup ${o.warmupMs}ms`);
+  if (typeof o.sampleIntervalMs === 'number') args.push(`--sample-interval ${o.sampleIntervalMs}ms`);
+  one('--era', o.era);
   if (typeof o.target === 'string') args.push(`--target ${JSON.stringify(o.target)}`);
   return args.join(' ');
 }
@@ -106,6 +122,16 @@ shown too (and gates with the library option \`gateCpuRatios\`): it does not dep
 server got, though in the runs below it was only somewhat steadier than the throughput ratios.
 The verdict says which was done.
 
+**The soak.** \`nmcp bench soak\` holds one session at a fixed offered rate (open loop, default 10,000 msg/s of
+\`echo-200b\` for 10 minutes over stdio) and samples the server's memory every second: RSS from Linux \`/proc\`, and the
+V8 heap used as the server reports it (\`nmcp serve\` started with \`NMCP_REPORT_MEMORY_MS\` prints
+\`nmcp serve: memory {…}\` on stderr; a \`--target\` that does not has no heap figure, and says "not reported"). The
+start figure is taken after a warm-up (default 10 s), so start-up growth (JIT, heap sizing, buffers reaching their
+working size) is not counted. It reports start, peak and end, the growth end − start, which the seed's line judges
+(< 50 MB), and beside it the trend: the least-squares slope over the second half of the samples, in MB/min, since one
+GC at either end can swing end − start while a steady leak shows as a slope. Errors and lost responses fail the soak
+too. The HTML report draws the memory over time.
+
 **Report card.** The seed's targets (erlmcp performance tuning guide): ≥ 10,000 msg/s per transport; P99 < 1 ms at
 10,000 msg/s offered (open loop); < 50 MB memory growth under sustained load (the soak); < 80% CPU at the target rate
 (the server process, of one core). A row shows ✅ or ❌ only with the figure it was judged on, else "not measured".
@@ -121,6 +147,7 @@ nmcp bench --peers --full-report bench-report             # + report.json, repor
 nmcp bench --peers --save-baseline main                   # bench/baselines/main.json
 nmcp bench --peers --compare main --threshold 10%         # exits non-zero on a regression
 nmcp bench --targets                                      # the report card
+nmcp bench soak --duration 10m --rate 10000 --out soak.json   # memory under sustained load (the soak)
 node scripts/bench-docs.mjs bench-report/report.json      # regenerates this page
 \`\`\`
 `;
@@ -171,6 +198,9 @@ if (values['not-measured']) {
     }
   }
   const concat = (key) => reports.flatMap((r) => r[key] ?? []);
+  // A soak's one case (its whole window at one rate) would join the open-loop runs of that transport as one more
+  // "run" of a different length: the page shows it in the soak section (msg/s, memory) instead.
+  const casesOf = (r) => (r.options?.soak === true ? [] : (r.cases ?? []));
   const report = {
     ...first,
     startedAt: reports.map((r) => r.startedAt).sort()[0],
@@ -178,7 +208,7 @@ if (values['not-measured']) {
       .map((r) => r.finishedAt)
       .sort()
       .at(-1),
-    cases: concat('cases'),
+    cases: reports.flatMap(casesOf),
     ratios: concat('ratios'),
     skipped: concat('skipped'),
     failures: concat('failures'),

@@ -3,9 +3,10 @@
  * This module only re-exports; each concept lives in its own file.
  */
 
-// nmcp bench as a library: runBench(options) → BenchReport (the report contract: src/bench/report.ts).
+// nmcp bench as a library: runBench(options) → BenchReport (the report contract: src/bench/report.ts); runSoak the
+// same with `soak` filled (nmcp bench soak).
 // runLoad: many concurrent clients against one server (nmcp load), the same report with one case.
-export { runBench, runLoad } from './bench/api.js';
+export { runBench, runLoad, runSoak } from './bench/api.js';
 // Reading a report: renderers, baselines and the regression gate, the report card (no engine dependencies).
 export type {
   BaselineVerdict,
@@ -36,6 +37,7 @@ export type {
 export type { ReportActions, ReportActionsResult } from './bench/report-actions.js';
 export { runReportActions } from './bench/report-actions.js';
 export type { BenchOptions, BenchProgress } from './bench/run-bench.js';
+export type { SoakOptions, SoakProgress } from './bench/soak.js';
 export type { MeasuredTargetRow, TargetRow, UnmeasuredTargetRow } from './bench/targets.js';
 export { evaluateTargets } from './bench/targets.js';
 // MCP client (src/client). Wire types that src/server also defines (Implementation, Root, CallToolResult, …) are

@@ -3,6 +3,7 @@
  * terminal, Markdown and HTML outputs cannot disagree on a figure. Each renderer only escapes and lays them out.
  */
 import type { BenchCase, BenchReport } from './report.js';
+import { fmtSoakDuration, fmtTrend } from './soak-summary.js';
 import { fmtBytes, fmtInt, fmtLoad, fmtPercent, fmtRatio, fmtUs, groupCases } from './summary.js';
 
 export interface Table {
@@ -101,21 +102,28 @@ export function failuresTable(report: BenchReport): Table | undefined {
   };
 }
 
-/** The soak's memory figures (RSS and, where reported, heap): start, peak, end and growth. */
+/** The soak's memory figures (RSS and, where reported, heap): start, peak, end, growth and the late trend. */
 export function soakTable(report: BenchReport): Table | undefined {
   const soak = report.soak;
   if (!soak) return undefined;
-  const row = (what: string, m: { start: number; peak: number; end: number }) => [
+  const row = (what: string, m: { start: number; peak: number; end: number }, trend: number | undefined) => [
     what,
     fmtBytes(m.start),
     fmtBytes(m.peak),
     fmtBytes(m.end),
     `${((m.end - m.start) / 1e6).toFixed(1)} MB`,
+    fmtTrend(trend),
   ];
   return {
-    headers: ['memory', 'start', 'peak', 'end', 'growth (end − start)'],
-    numeric: [false, true, true, true, true],
-    rows: [row('RSS', soak.rssBytes), ...(soak.heapUsedBytes ? [row('V8 heap used', soak.heapUsedBytes)] : [])],
+    headers: ['memory', 'start', 'peak', 'end', 'growth (end − start)', 'trend (2nd half)'],
+    numeric: [false, true, true, true, true, true],
+    rows: [
+      row('RSS', soak.rssBytes, soak.rssTrendBytesPerMinute),
+      // Only a server that says its heap has one (nmcp serve with NMCP_REPORT_MEMORY_MS): /proc cannot see it.
+      soak.heapUsedBytes
+        ? row('V8 heap used', soak.heapUsedBytes, soak.heapUsedTrendBytesPerMinute)
+        : ['V8 heap used', 'not reported', '—', '—', '—', '—'],
+    ],
   };
 }
 
@@ -124,5 +132,12 @@ export function soakLine(report: BenchReport): string | undefined {
   const soak = report.soak;
   if (!soak) return undefined;
   const rate = soak.offeredRate === undefined ? 'closed loop' : `${fmtInt(soak.offeredRate)} msg/s offered`;
-  return `Soak: ${soak.server} over ${soak.transport}, ${(soak.durationMs / 60_000).toFixed(1)} min at ${rate}; ${fmtInt(soak.messages)} responses, ${fmtInt(soak.errors)} errors, ${fmtInt(soak.lost)} lost.`;
+  const how = [
+    soak.workload,
+    soak.warmupMs === undefined ? undefined : `after ${fmtSeconds(soak.warmupMs)} of warm-up`,
+    soak.sampleIntervalMs === undefined ? undefined : `memory sampled every ${fmtSeconds(soak.sampleIntervalMs)}`,
+  ].filter((x) => x !== undefined);
+  return `Soak: ${soak.server} over ${soak.transport}, ${fmtSoakDuration(soak.durationMs)} at ${rate}${how.length > 0 ? ` (${how.join(', ')})` : ''}; ${fmtInt(soak.messages)} responses (${fmtInt(soak.durationMs > 0 ? (soak.messages * 1000) / soak.durationMs : 0)} msg/s${soak.latencyUs ? `, p99 ${fmtUs(soak.latencyUs.p99)}` : ''}), ${fmtInt(soak.errors)} errors, ${fmtInt(soak.lost)} lost.`;
 }
+
+const fmtSeconds = (ms: number) => (ms < 1000 ? `${ms} ms` : `${Number((ms / 1000).toPrecision(3))} s`);

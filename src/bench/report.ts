@@ -146,6 +146,22 @@ export interface SoakSummary {
   readonly heapUsedBytes?: { readonly start: number; readonly peak: number; readonly end: number } | undefined;
   /** The samples behind the figures, for a memory-over-time chart. */
   readonly samples: readonly { readonly tMs: number; readonly rssBytes: number; readonly heapUsedBytes?: number }[];
+  /** The workload the soak sent (added with `nmcp bench soak`; absent in older reports). */
+  readonly workload?: BenchWorkload;
+  /** How often memory was sampled, ms. */
+  readonly sampleIntervalMs?: number;
+  /** The warm-up before `start` was taken, ms. */
+  readonly warmupMs?: number;
+  /**
+   * The trend beside the end − start growth, which one GC or allocator moment at either end can swing: the
+   * least-squares slope of RSS over the second half of the samples (after start-up growth has settled), bytes per
+   * minute. A steady leak shows here even when end − start happens to be small.
+   */
+  readonly rssTrendBytesPerMinute?: number | undefined;
+  /** The same slope for the V8 heap used, where reported. */
+  readonly heapUsedTrendBytesPerMinute?: number | undefined;
+  /** Latency over the soak (open loop, from the intended send time), µs: what the load cost while memory was watched. */
+  readonly latencyUs?: Pick<LatencySummary, 'p50' | 'p99' | 'p999' | 'max'>;
 }
 
 export interface BenchReport {

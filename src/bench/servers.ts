@@ -157,13 +157,19 @@ interface Child {
   stderrTail: () => string;
 }
 
-function spawnChild(command: readonly string[], env: NodeJS.ProcessEnv | undefined): Child {
+function spawnChild(
+  command: readonly string[],
+  env: NodeJS.ProcessEnv | undefined,
+  onStderr?: (text: string) => void,
+): Child {
   const [file, ...args] = command as [string, ...string[]];
   const proc = spawn(file, args, { stdio: ['pipe', 'pipe', 'pipe'], env: env ?? process.env });
   let tail = '';
   proc.stderr.setEncoding('utf8');
   proc.stderr.on('data', (s: string) => {
-    tail = (tail + s).slice(-4000);
+    onStderr?.(s);
+    // The periodic memory lines of a soak (NMCP_REPORT_MEMORY_MS) would push what explains a failure out of the tail.
+    tail = (tail + s.replace(MEMORY_LINE, '')).slice(-4000);
   });
   proc.stdin.on('error', () => {});
   const exited = new Promise<void>((resolve) => {
@@ -182,8 +188,13 @@ async function stopChild(child: Child, how: 'stdin' | 'signal'): Promise<void> {
   clearTimeout(timer);
 }
 
+/** A whole `nmcp serve: memory {…}` line (see `nmcp serve --help`, NMCP_REPORT_MEMORY_MS). */
+const MEMORY_LINE = /^nmcp serve: memory \{.*\}\n/gm;
+
 export interface LaunchOptions {
   transport: BenchTransport;
+  /** Everything the server processes write on stderr, as it arrives (chunks, not lines): the soak reads the heap here. */
+  onStderr?: (text: string) => void;
   /** A command --target (stdio). */
   targetCommand?: readonly string[];
   env?: NodeJS.ProcessEnv;
@@ -196,7 +207,7 @@ export async function launch(plan: ServerPlan, options: LaunchOptions): Promise<
   if (transport === 'stdio') {
     const command = plan.command ?? options.targetCommand;
     if (command === undefined) throw new Error(`${plan.label}: no command to spawn over stdio`);
-    return stdioServer(command, options.env);
+    return stdioServer(command, options.env, options.onStderr);
   }
   if (plan.address !== undefined) return networkServer(transport, plan.address, undefined, undefined);
   if (plan.command === undefined) throw new Error(`${plan.label}: nothing to start for ${transport}`);
@@ -207,7 +218,7 @@ export async function launch(plan: ServerPlan, options: LaunchOptions): Promise<
     const path = join(socketDir, 's.sock');
     command = command.map((a) => (a === '{socket}' ? path : a));
   }
-  const child = spawnChild(command, options.env);
+  const child = spawnChild(command, options.env, options.onStderr);
   try {
     const address = await waitForAddress(child, options.startTimeoutMs ?? 15_000);
     return networkServer(transport, address, child, socketDir);
@@ -247,13 +258,17 @@ function waitForAddress(child: Child, timeoutMs: number): Promise<string> {
   });
 }
 
-function stdioServer(command: readonly string[], env: NodeJS.ProcessEnv | undefined): LaunchedServer {
+function stdioServer(
+  command: readonly string[],
+  env: NodeJS.ProcessEnv | undefined,
+  onStderr: ((text: string) => void) | undefined,
+): LaunchedServer {
   const children: Child[] = [];
   const pids: number[] = [];
   return {
     pids,
     async connect(template) {
-      const child = spawnChild(command, env);
+      const child = spawnChild(command, env, onStderr);
       children.push(child);
       await new Promise<void>((resolve, reject) => {
         child.proc.once('spawn', () => resolve());

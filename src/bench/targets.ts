@@ -9,6 +9,7 @@
  * A row passes only on a measured figure, which it quotes; anything the report did not measure says so.
  */
 import type { BenchReport, BenchTransport } from './report.js';
+import { fmtSoakDuration, fmtTrend } from './soak-summary.js';
 import {
   type CaseGroup,
   fmtBytes,
@@ -157,17 +158,22 @@ export function evaluateTargets(report: BenchReport, options: EvaluateOptions = 
   } else {
     const growth = soak.rssBytes.end - soak.rssBytes.start;
     const rate = soak.offeredRate === undefined ? 'closed loop' : `${fmtInt(soak.offeredRate)} msg/s offered`;
+    // The trend (slope over the second half) is quoted beside the growth: it is what says "still growing".
+    const trend =
+      soak.rssTrendBytesPerMinute === undefined ? '' : `, trend ${fmtTrend(soak.rssTrendBytesPerMinute)} (2nd half)`;
     rows.push({
       id: 'memory',
       target: memoryTarget,
       transport: soak.transport,
-      pass: growth < TARGET_MEMORY_GROWTH_BYTES,
+      // Memory held steady while answers went missing is not "under sustained load": errors and lost fail it too.
+      pass: growth < TARGET_MEMORY_GROWTH_BYTES && soak.errors === 0 && soak.lost === 0,
       value: growth,
       figure: `${(growth / 1e6).toFixed(1)} MB`,
       detail:
-        `${soak.transport}, ${soak.server}, ${(soak.durationMs / 60_000).toFixed(1)} min at ${rate}: RSS ` +
-        `${fmtBytes(soak.rssBytes.start)} → ${fmtBytes(soak.rssBytes.end)} (peak ${fmtBytes(soak.rssBytes.peak)}), ` +
-        `${fmtInt(soak.messages)} responses, ${fmtInt(soak.errors)} errors, ${fmtInt(soak.lost)} lost`,
+        `${soak.transport}, ${soak.server}, ${fmtSoakDuration(soak.durationMs)} at ${rate}: RSS ` +
+        `${fmtBytes(soak.rssBytes.start)} → ${fmtBytes(soak.rssBytes.end)} (peak ${fmtBytes(soak.rssBytes.peak)})${trend}, ` +
+        `${fmtInt(soak.messages)} responses, ${fmtInt(soak.errors)} errors, ${fmtInt(soak.lost)} lost` +
+        (soak.errors === 0 && soak.lost === 0 ? '' : ' (must be 0)'),
     });
   }
 

@@ -25,6 +25,7 @@ import {
 import { usageError } from './usage.js';
 
 export const BENCH_HELP = `Usage: nmcp bench [options]
+       nmcp bench soak [options]   memory under sustained load (\`nmcp bench soak --help\`)
 
 Measures an MCP server with real round trips: starts the server (a fresh process per case), opens the connections,
 warms up, measures, drains, and checks that every request got exactly one response.
@@ -86,6 +87,8 @@ function list<T extends string>(text: string, known: readonly T[], what: string)
 }
 
 export async function bench(argv: string[]): Promise<number> {
+  // `nmcp bench soak …`: its own options and engine (memory over a long run), loaded only when asked for.
+  if (argv[0] === 'soak') return (await import('./bench-soak.js')).benchSoak(argv.slice(1));
   let values: Record<string, string | boolean | undefined>;
   try {
     ({ values } = parseArgs({

@@ -37,6 +37,11 @@ Options:
 The address served is printed on stderr ("nmcp serve: listening on …"). TCP, Unix and HTTP serve until SIGINT or
 SIGTERM, then close every session and exit 0.
 
+Environment:
+  NMCP_REPORT_MEMORY_MS=MS   every MS ms (≥ 10), print the process memory on stderr as one line
+                             "nmcp serve: memory {"rss":…,"heapTotal":…,"heapUsed":…,"external":…,"arrayBuffers":…}"
+                             (bytes; what \`nmcp bench soak\` reads for the V8 heap)
+
 Examples:
   nmcp serve --stdio --example everything
   nmcp serve --http 3000 --example everything
@@ -127,6 +132,10 @@ export async function serve(argv: string[]): Promise<number> {
   }
   const flags = checkFlags(values, kind);
   if (typeof flags === 'string') return usageError('serve', flags, 'Run `nmcp serve --help` for the options.');
+  const memoryMs = memoryReportInterval(process.env.NMCP_REPORT_MEMORY_MS);
+  if (typeof memoryMs === 'string') {
+    return usageError('serve', memoryMs, 'Set it to a whole number of milliseconds such as 1000, or unset it.');
+  }
   let config: ServeConfig = {};
   if (values.config !== undefined) {
     const loaded = await loadServeConfig(values.config);
@@ -143,6 +152,7 @@ export async function serve(argv: string[]): Promise<number> {
     process.stderr.write(`nmcp serve: could not load the ${name} example: ${(err as Error).stack ?? err}\n`);
     return 1;
   }
+  const stopMemoryReport = memoryMs === undefined ? undefined : reportMemory(memoryMs);
   try {
     if (kind === 'stdio') return await serveStdio(server, { ...config.stdio, ...flags.stream });
     return await serveNetwork(server, kind, values, flags, config);
@@ -155,8 +165,41 @@ export async function serve(argv: string[]): Promise<number> {
     process.stderr.write(`nmcp serve: ${(err as Error).message}\n`);
     return 1;
   } finally {
+    stopMemoryReport?.();
     await server.close().catch(() => {});
   }
+}
+
+/** NMCP_REPORT_MEMORY_MS: undefined when unset (no report), the interval in ms, or what is wrong with it. */
+export function memoryReportInterval(text: string | undefined): number | undefined | string {
+  if (text === undefined || text === '') return undefined;
+  if (!/^\d+$/.test(text) || Number(text) < 10) {
+    return `NMCP_REPORT_MEMORY_MS must be a whole number of milliseconds ≥ 10, got ${JSON.stringify(text)}`;
+  }
+  return Number(text);
+}
+
+/**
+ * Prints process.memoryUsage() on stderr now and every `ms`. The V8 heap is only visible from inside the process (/proc
+ * shows RSS alone), so a soak that wants the heap asks the server to say it. stderr only: over stdio, stdout is the
+ * protocol. The timer is unref'd, so it never keeps a server alive that would otherwise exit (stdin closed).
+ */
+function reportMemory(ms: number): () => void {
+  const write = () => {
+    const m = process.memoryUsage();
+    const fields = {
+      rss: m.rss,
+      heapTotal: m.heapTotal,
+      heapUsed: m.heapUsed,
+      external: m.external,
+      arrayBuffers: m.arrayBuffers,
+    };
+    process.stderr.write(`nmcp serve: memory ${JSON.stringify(fields)}\n`);
+  };
+  write();
+  const timer = setInterval(write, ms);
+  timer.unref();
+  return () => clearInterval(timer);
 }
 
 interface Flags {

@@ -86,6 +86,56 @@ describe.skipIf(!built)('scripts/bench-docs.mjs', () => {
     expect(refused.stderr).toContain('another hostname');
   });
 
+  it("shows a soak report's command and memory in the soak section, not its case among the open-loop runs", () => {
+    const dir = mkdtempSync(join(tmpdir(), 'nmcp-bench-docs-'));
+    const closed = { ...pairReport(30_000), options: { mode: 'closed', inFlight: 64, peers: true } };
+    const soak = {
+      ...makeReport([makeCase({ mode: 'open', inFlight: undefined, offeredRate: 10_000, perSecond: 9_876 })]),
+      options: {
+        soak: true,
+        mode: 'open',
+        runs: 1,
+        transport: 'stdio',
+        workload: 'echo-200b',
+        rate: 10_000,
+        durationMs: 600_000,
+        warmupMs: 10_000,
+        sampleIntervalMs: 1000,
+        era: 'legacy',
+      },
+      soak: {
+        transport: 'stdio',
+        server: 'nmcp',
+        durationMs: 600_000,
+        offeredRate: 10_000,
+        messages: 5_999_400,
+        errors: 0,
+        lost: 0,
+        rssBytes: { start: 90e6, peak: 99e6, end: 93e6 },
+        heapUsedBytes: { start: 12e6, peak: 20e6, end: 13e6 },
+        rssTrendBytesPerMinute: 100_000,
+        samples: [
+          { tMs: 0, rssBytes: 90e6, heapUsedBytes: 12e6 },
+          { tMs: 600_000, rssBytes: 93e6, heapUsedBytes: 13e6 },
+        ],
+      },
+    };
+    writeFileSync(join(dir, 'closed.json'), JSON.stringify(closed));
+    writeFileSync(join(dir, 'soak.json'), JSON.stringify(soak));
+    const out = join(dir, 'benchmarks.md');
+    const r = run([join(dir, 'closed.json'), join(dir, 'soak.json'), '--out', out]);
+    expect(r.status, r.stderr).toBe(0);
+    const md = readFileSync(out, 'utf8');
+    expect(md).toContain('**The soak.**');
+    expect(md).toContain(
+      'nmcp bench soak --transport stdio --workload echo-200b --rate 10000 --duration 600000ms --warmup 10000ms --sample-interval 1000ms --era legacy',
+    );
+    expect(md).toContain('### Soak');
+    expect(md).toContain('+0.10 MB/min');
+    expect(md).toMatch(/✅ \| \\< 50 MB RSS growth in the soak \| 3\.0 MB/);
+    expect(md).not.toContain('9,876'); // the soak's case is not a row of the cases table
+  });
+
   it('refuses a file that is not a bench report of this version', () => {
     const dir = mkdtempSync(join(tmpdir(), 'nmcp-bench-docs-'));
     writeFileSync(join(dir, 'old.json'), JSON.stringify({ ...pairReport(1), version: 7 }));

@@ -291,6 +291,15 @@ describe('optional sections: failures, not run, soak, units', () => {
     expect(soak.match(/<polyline /g)).toHaveLength(2);
   });
 
+  it('a soak without a heap figure (a --target) says "not reported" rather than leaving the row out', () => {
+    const { heapUsedBytes: _, ...rssOnly } = report.soak!;
+    const text = renderTable({
+      ...report,
+      soak: { ...rssOnly, samples: rssOnly.samples.map(({ tMs, rssBytes }) => ({ tMs, rssBytes })) },
+    });
+    expect(text).toMatch(/V8 heap used +not reported/);
+  });
+
   it('a clean report has none of these sections', () => {
     const md = renderMarkdown(pairReport(30_000));
     expect(md).not.toContain('Failures');

@@ -97,6 +97,15 @@ describe('evaluateTargets', () => {
     expect(row(rows, 'memory').pass).toBe('not measured');
   });
 
+  it('the soak fails on an error or a lost response even under the line, and quotes its trend', () => {
+    const lossy = evaluateTargets(makeReport([], { soak: { ...soak(60, 61), lost: 3 } }));
+    expect(row(lossy, 'memory')).toMatchObject({ pass: false, figure: '1.0 MB' });
+    expect(row(lossy, 'memory').detail).toContain('3 lost (must be 0)');
+    const trended = evaluateTargets(makeReport([], { soak: { ...soak(60, 61), rssTrendBytesPerMinute: -250_000 } }));
+    expect(row(trended, 'memory')).toMatchObject({ pass: true });
+    expect(row(trended, 'memory').detail).toContain('trend −0.25 MB/min (2nd half)');
+  });
+
   it('an empty report measures nothing and passes nothing', () => {
     const rows = evaluateTargets(makeReport([]));
     expect(rows.every((r) => r.pass === 'not measured')).toBe(true);
