@@ -64,6 +64,8 @@ function commandFromOptions(o) {
   one('--runs', o.runs);
   one('--era', o.era);
   if (o.peers === true) args.push('--peers');
+  if (typeof o.config === 'string') args.push(`--config ${JSON.stringify(o.config)}`);
+  if (typeof o.vsConfig === 'string') args.push(`--vs-config ${JSON.stringify(o.vsConfig)}`);
   if (typeof o.target === 'string') args.push(`--target ${JSON.stringify(o.target)}`);
   return args.join(' ');
 }
@@ -113,6 +115,18 @@ framings). The SDKs have no TCP or Unix-socket server, so those transports compa
 measures every server once, interleaved, so drift on the machine hits all of them alike; the figure reported is the
 median over the runs, and the ratio nmcp ÷ peer is taken within each run, then its median and spread reported.
 
+**A/B of configurations.** \`--config A.json --vs-config B.json\` (files of \`nmcp serve --config\`; without \`--config\`,
+A is nmcp's defaults) serves nmcp twice in every run, A and B back to back on the same workload, and reports B ÷ A per
+run: throughput, server CPU µs per message (the steadiest figure) and p99, then the median and the smallest and largest
+over runs. Who goes first alternates (A B, then B A), so going first or second favours neither. A verdict ("B faster",
+"B slower"; "B cheaper" or "B costlier" per message) is printed only when every run's ratio is on the same side of 1,
+over at least 3 runs — 5 by default, where chance alone puts all runs on one side 6% of the time; otherwise "no clear
+difference". An A/A (the same file on both sides) shows the machine's noise: its spread should straddle 1. Both files
+are checked before any case runs, with the rules the transports apply (a bad key is exit 2, naming it); \`framing\`,
+\`tls\` and the HTTP \`port\`, \`host\`, \`http2\`, \`https\` are set by the bench per transport and refused in a file.
+B's cases are their own server (\`nmcp-b\`), so the nmcp ÷ peer ratios (\`--peers\` works alongside), baselines and the
+report card judge A only; \`--target\` is refused, as it is not nmcp.
+
 **Baselines and the regression gate.** \`--save-baseline NAME\` keeps the whole report (figures and machine) as
 \`bench/baselines/NAME.json\`; \`--compare NAME --threshold 10%\` fails when a metric got worse by more than the threshold.
 What gates is the nmcp ÷ peer ratios, not absolute msg/s: machines differ and are noisy, and a ratio of two servers
@@ -147,6 +161,7 @@ nmcp bench --peers --full-report bench-report             # + report.json, repor
 nmcp bench --peers --save-baseline main                   # bench/baselines/main.json
 nmcp bench --peers --compare main --threshold 10%         # exits non-zero on a regression
 nmcp bench --targets                                      # the report card
+nmcp bench --vs-config b.json --duration 3s               # A/B: nmcp's defaults vs b.json, B ÷ A over 5 runs
 nmcp bench soak --duration 10m --rate 10000 --out soak.json   # memory under sustained load (the soak)
 node scripts/bench-docs.mjs bench-report/report.json      # regenerates this page
 \`\`\`

@@ -21,12 +21,16 @@ export { renderHtml } from './bench/render-html.js';
 export { renderMarkdown } from './bench/render-markdown.js';
 export { renderTable } from './bench/render-table.js';
 export type {
+  BenchAb,
+  BenchAbRatio,
+  BenchAbSide,
   BenchCase,
   BenchFailure,
   BenchRatio,
   BenchReport,
   BenchServer,
   BenchSkip,
+  BenchSpread,
   BenchTransport,
   BenchWorkload,
   LatencySummary,

@@ -3,6 +3,7 @@
  * with every run's figure so the spread is visible), then the ratios, then what was skipped or failed and why.
  * (The Markdown and HTML reports of --full-report are render-*.ts; this is the terminal's plain table.)
  */
+import { abLines } from './ab.js';
 import type { BenchCase, BenchReport } from './report.js';
 import { median } from './run-bench.js';
 
@@ -51,7 +52,9 @@ export function consoleTable(report: BenchReport): string {
     rows.push([
       c.workload,
       c.transport,
-      c.server === 'nmcp' || c.server === 'target' ? c.serverLabel : `${c.server}: ${c.serverLabel}`,
+      c.server === 'nmcp' || c.server === 'nmcp-b' || c.server === 'target'
+        ? c.serverLabel
+        : `${c.server}: ${c.serverLabel}`,
       `${int(m((x) => x.perSecond) ?? 0)}${unit}`,
       g.map((x) => int(x.perSecond)).join(' / '),
       us(m((x) => x.latencyUs.p50) ?? 0),
@@ -105,6 +108,8 @@ export function consoleTable(report: BenchReport): string {
       `Load generator schedule lag (write time − due time), worst p99 over the cases: ${us(worst)}${worst > 100 ? ' — the generator or the machine fell behind: part of the latency above is its own' : ' (on schedule)'}.`,
     );
   }
+  const ab = abLines(report);
+  if (ab.length > 0) lines.push('', ...ab);
   const skipped = report.skipped ?? [];
   if (skipped.length > 0) {
     lines.push('');

@@ -6,6 +6,7 @@
  * All text from the report is HTML-escaped.
  */
 
+import { abNote, abTable } from './ab.js';
 import {
   casesTable,
   failuresTable,
@@ -279,6 +280,7 @@ export function renderHtml(report: BenchReport): string {
           svgLineChart(soakChart(report.soak)),
         ]
       : []),
+    ...(report.ab ? optionalSection('A/B: B ÷ A', abTable(report), abNote(report.ab)) : []),
     '<h2>nmcp ÷ peers</h2>',
     ratios,
     '<h2>Report card</h2>',

@@ -5,6 +5,7 @@
  * or inject markup.
  */
 
+import { abNote, abTable } from './ab.js';
 import {
   casesTable,
   failuresTable,
@@ -88,6 +89,8 @@ export function renderMarkdown(report: BenchReport, options: MarkdownOptions = {
   if (skipped) out.push(`${h} Not run`, '', markdownTable(skipped), '');
   const soak = soakTable(report);
   if (soak) out.push(`${h} Soak`, '', escapeMarkdown(soakLine(report) ?? ''), '', markdownTable(soak), '');
+  const ab = abTable(report);
+  if (ab && report.ab) out.push(`${h} A/B: B ÷ A`, '', escapeMarkdown(abNote(report.ab)), '', markdownTable(ab), '');
   out.push(`${h} nmcp ÷ peers`, '');
   if (report.ratios.length === 0) {
     out.push('No peers were measured in this run (`nmcp bench --peers` measures them).', '');

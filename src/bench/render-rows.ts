@@ -64,6 +64,7 @@ const PEER_NAMES: Readonly<Record<string, string>> = {
   sdk2: 'SDK 2.x',
   target: 'target',
   nmcp: 'nmcp',
+  'nmcp-b': 'nmcp B',
 };
 
 /** nmcp ÷ each peer, throughput, median over the runs with the min–max spread. */

@@ -9,8 +9,12 @@ export const BENCH_REPORT_VERSION = 1;
 
 export type BenchTransport = 'stdio' | 'tcp' | 'tcp-ndjson' | 'unix' | 'http' | 'http2';
 
-/** Who served: nmcp, the official SDKs, the bare floor (bare-node NDJSON echo, bare fastify JSON echo), or --target. */
-export type BenchServer = 'nmcp' | 'sdk1' | 'sdk2' | 'bare' | 'target';
+/**
+ * Who served: nmcp, the official SDKs, the bare floor (bare-node NDJSON echo, bare fastify JSON echo), or --target.
+ * 'nmcp-b' is nmcp under the --vs-config of an A/B run: a server of its own, so that everything judging nmcp (ratios,
+ * baselines, targets) keeps judging variant A only.
+ */
+export type BenchServer = 'nmcp' | 'nmcp-b' | 'sdk1' | 'sdk2' | 'bare' | 'target';
 
 export type BenchWorkload = 'echo-200b' | 'echo-4k' | 'echo-64k' | 'echo-1m' | 'tools-list-1000' | 'fanout' | 'churn';
 
@@ -113,6 +117,49 @@ export interface BenchRatio {
   readonly max: number;
 }
 
+/** Median and spread over runs of per-run ratios. */
+export interface BenchSpread {
+  readonly median: number;
+  readonly min: number;
+  readonly max: number;
+}
+
+/** B ÷ A for one workload × transport of an A/B run (`--vs-config`): per run (A and B back to back), then summarised. */
+export interface BenchAbRatio {
+  readonly workload: BenchWorkload;
+  readonly transport: BenchTransport;
+  readonly mode: 'closed' | 'open';
+  /** Runs in which both A and B completed: the ratios are over these. */
+  readonly runs: number;
+  /** Messages per second, B ÷ A: above 1, B served more. */
+  readonly perSecond: BenchSpread;
+  /** Server CPU µs per message, B ÷ A: below 1, B spent less CPU per message. Undefined where not measurable. */
+  readonly cpuUsPerMessage: BenchSpread | undefined;
+  /** p99 latency, B ÷ A: below 1, B's tail was shorter. */
+  readonly p99: BenchSpread;
+  /**
+   * From the throughput ratios: 'B faster' / 'B slower' only when every run's ratio is on that side of 1, over at
+   * least 3 runs (by chance alone, n runs all land on one side with probability 2 × 0.5^n: 6% at 5 runs); fewer runs
+   * give 'too few runs'.
+   */
+  readonly verdict: 'B faster' | 'B slower' | 'no clear difference' | 'too few runs';
+  /** The same rule on the CPU µs/message ratios (the steadiest figure on a shared machine). */
+  readonly cpuVerdict: 'B cheaper' | 'B costlier' | 'no clear difference' | 'too few runs';
+}
+
+/** One side of an A/B: the config file (none = nmcp's defaults) and what it held, so the report says what was compared. */
+export interface BenchAbSide {
+  readonly configPath: string | undefined;
+  readonly config: Readonly<Record<string, unknown>>;
+}
+
+/** An A/B of two configurations of nmcp's server (`nmcp bench --config A --vs-config B`). */
+export interface BenchAb {
+  readonly a: BenchAbSide;
+  readonly b: BenchAbSide;
+  readonly ratios: readonly BenchAbRatio[];
+}
+
 export interface MachineInfo {
   readonly hostname: string;
   readonly platform: string;
@@ -180,4 +227,6 @@ export interface BenchReport {
   readonly skipped?: readonly BenchSkip[];
   /** Cases that failed; a report with failures is not a clean run (the CLI exits 1). Optional (engine). */
   readonly failures?: readonly BenchFailure[];
+  /** The A/B of two nmcp configurations, when --vs-config was given (cases of B have server 'nmcp-b'). Optional. */
+  readonly ab?: BenchAb;
 }

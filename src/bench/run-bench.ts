@@ -4,6 +4,8 @@
  * server, opens the connections, runs the loop and reads the server's CPU and RSS, and returns a BenchReport.
  */
 import { splitCommand } from '../cli/split-command.js';
+import { computeAbRatios } from './ab.js';
+import { loadBenchConfig } from './ab-config.js';
 import { runChurn } from './churn.js';
 import type { Driver } from './driver.js';
 import { runFanout, subscribeAll } from './fanout.js';
@@ -12,6 +14,7 @@ import { machineInfo } from './machine.js';
 import { UsageMeter } from './proc-usage.js';
 import {
   BENCH_REPORT_VERSION,
+  type BenchAb,
   type BenchCase,
   type BenchFailure,
   type BenchRatio,
@@ -75,6 +78,13 @@ export interface BenchOptions {
   target?: string;
   /** legacy (initialize per connection, default) or modern (the 2026-07-28 envelope on every request). */
   era?: Era;
+  /** A `nmcp serve --config` file for nmcp's server (variant A of an A/B). Not with a target. */
+  config?: string;
+  /**
+   * A/B: also serve nmcp under this config file (variant B, server 'nmcp-b') in every run, back to back with A, and
+   * report B ÷ A (report.ab). Without `config`, A is nmcp's defaults. Runs default to 5. Not with a target.
+   */
+  vsConfig?: string;
   /** How long the last answers are waited for before they count as lost (default 10,000 ms). */
   drainTimeoutMs?: number;
   /** Environment of the server processes (default process.env), e.g. NMCP_NATIVE=0 to measure the twin. */
@@ -98,6 +108,8 @@ interface Resolved {
   target: string | undefined;
   era: Era;
   drainTimeoutMs: number;
+  config: string | undefined;
+  vsConfig: string | undefined;
 }
 
 /** Checks options; returns what is wrong, or the options with defaults. */
@@ -125,7 +137,8 @@ export function resolveBenchOptions(o: BenchOptions): Resolved | string {
     rate: int('rate', o.rate, 1, 10_000),
     durationMs: int('durationMs', o.durationMs, 50, 5000),
     warmupMs: int('warmupMs', o.warmupMs, 0, 1000),
-    runs: int('runs', o.runs, 1, 3),
+    // An A/B's verdict needs every run on one side of 1: at 3 runs chance alone does that 25% of the time, at 5, 6%.
+    runs: int('runs', o.runs, 1, o.vsConfig === undefined ? 3 : 5),
     drainTimeoutMs: int('drainTimeoutMs', o.drainTimeoutMs, 100, 10_000),
   };
   for (const v of Object.values(fields)) if (typeof v === 'string') return v;
@@ -133,6 +146,10 @@ export function resolveBenchOptions(o: BenchOptions): Resolved | string {
     return `connections must be a whole number ≥ 1, got ${o.connections}`;
   }
   if (o.peers && o.target !== undefined) return 'peers are compared with nmcp: a target and peers do not go together';
+  if ((o.config !== undefined || o.vsConfig !== undefined) && o.target !== undefined) {
+    return "--config and --vs-config configure nmcp's own server, not a --target";
+  }
+  if (o.config === '' || o.vsConfig === '') return '--config and --vs-config need a file path';
   if (o.target !== undefined && !urlTarget) {
     if (transports.some((t) => t !== 'stdio')) return 'a command target is spoken to over stdio only';
     try {
@@ -164,6 +181,8 @@ export function resolveBenchOptions(o: BenchOptions): Resolved | string {
     target: o.target,
     era,
     drainTimeoutMs: fields.drainTimeoutMs as number,
+    config: o.config,
+    vsConfig: o.vsConfig,
   };
 }
 
@@ -171,11 +190,14 @@ interface Planned {
   workload: BenchWorkload;
   transport: BenchTransport;
   plan: ServerPlan;
+  /** An A/B's nmcp under --config (a) or --vs-config (b); planned next to each other. */
+  variant?: 'a' | 'b';
 }
 
 export async function runBench(options: BenchOptions = {}): Promise<BenchReport> {
   const r = resolveBenchOptions(options);
   if (typeof r === 'string') throw new TypeError(`runBench: ${r}`);
+  const ab = await loadAbConfigs(r);
   const startedAt = new Date().toISOString();
   const skipped: BenchSkip[] = [];
   const planned: Planned[] = [];
@@ -191,11 +213,18 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
         });
         continue;
       }
-      planned.push({
-        workload,
-        transport,
-        plan: r.target === undefined ? nmcpPlan(transport, workload) : targetPlan(r.target, transport),
-      });
+      if (r.target !== undefined) planned.push({ workload, transport, plan: targetPlan(r.target, transport) });
+      else if (r.vsConfig === undefined) planned.push({ workload, transport, plan: nmcpPlan(transport, workload, r) });
+      else {
+        planned.push({
+          workload,
+          transport,
+          plan: nmcpPlan(transport, workload, { ...r, variant: 'a' }),
+          variant: 'a',
+        });
+        const b = nmcpPlan(transport, workload, { config: r.vsConfig, variant: 'b' });
+        planned.push({ workload, transport, plan: b, variant: 'b' });
+      }
       if (!r.peers) continue;
       for (const peer of PEERS) {
         if (peer === 'sdk1' && r.era === 'modern') {
@@ -218,7 +247,7 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
   const failures: BenchFailure[] = [];
   let index = 0;
   for (let run = 1; run <= r.runs; run++) {
-    for (const p of planned) {
+    for (const p of abOrder(planned, run)) {
       index++;
       const label = `${p.workload} ${p.transport} ${p.plan.server} run ${run}/${r.runs}`;
       const caseMs = r.warmupMs + r.durationMs;
@@ -253,7 +282,35 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
     ratios: computeRatios(cases),
     skipped,
     failures,
+    ...(ab === undefined ? {} : { ab: { ...ab, ratios: computeAbRatios(cases) } }),
   };
+}
+
+/** Reads and checks both config files of an A/B (a programming error here: the CLI checks them first, as usage). */
+async function loadAbConfigs(r: Resolved): Promise<Omit<BenchAb, 'ratios'> | undefined> {
+  const a = r.config === undefined ? {} : await loadBenchConfig(r.config, '--config');
+  if (typeof a === 'string') throw new TypeError(`runBench: ${a}`);
+  if (r.vsConfig === undefined) return undefined;
+  const b = await loadBenchConfig(r.vsConfig, '--vs-config');
+  if (typeof b === 'string') throw new TypeError(`runBench: ${b}`);
+  return { a: { configPath: r.config, config: a }, b: { configPath: r.vsConfig, config: b } };
+}
+
+/**
+ * The order of a run's cases: as planned, except that on even runs each A/B pair runs B first. Within a run A and B
+ * stay back to back (so they share the machine's state); alternating which goes first (A B, B A, A B …) cancels any
+ * advantage of going first or second, e.g. caches warmed by the case before.
+ */
+function abOrder(planned: readonly Planned[], run: number): Planned[] {
+  const order = [...planned];
+  if (run % 2 === 1) return order;
+  for (let i = 0; i + 1 < order.length; i++) {
+    if (order[i]?.variant === 'a' && order[i + 1]?.variant === 'b') {
+      [order[i], order[i + 1]] = [order[i + 1] as Planned, order[i] as Planned];
+      i++;
+    }
+  }
+  return order;
 }
 
 /** nmcp ÷ each peer, per run (the two were measured back to back), then the median and spread over runs. */

@@ -59,9 +59,17 @@ export function exampleFor(workload: BenchWorkload): string {
   return workload === 'tools-list-1000' ? 'many-tools' : 'everything';
 }
 
-export function nmcpPlan(transport: BenchTransport, workload: BenchWorkload): ServerPlan {
+/**
+ * nmcp's server for a transport. `variant` (an A/B run): 'a' is nmcp under --config (or its defaults), 'b' the
+ * --vs-config, served as 'nmcp-b'; without one, a config path still applies (`nmcp bench --config FILE`).
+ */
+export function nmcpPlan(
+  transport: BenchTransport,
+  workload: BenchWorkload,
+  setup: { config?: string | undefined; variant?: 'a' | 'b' } = {},
+): ServerPlan {
   const base = [process.execPath, cliPath(), 'serve'];
-  const ex = ['--example', exampleFor(workload)];
+  const ex = ['--example', exampleFor(workload), ...(setup.config === undefined ? [] : ['--config', setup.config])];
   const command: Record<BenchTransport, string[]> = {
     stdio: [...base, '--stdio', ...ex],
     tcp: [...base, '--tcp', '0', ...ex],
@@ -71,7 +79,14 @@ export function nmcpPlan(transport: BenchTransport, workload: BenchWorkload): Se
     http: [...base, '--http', '0', ...ex],
     http2: [...base, '--http', '0', '--http2', ...ex],
   };
-  return { server: 'nmcp', label: 'nmcp', command: command[transport], address: undefined };
+  const file = setup.config ?? 'defaults';
+  const label =
+    setup.variant === undefined
+      ? setup.config === undefined
+        ? 'nmcp'
+        : `nmcp (${file})`
+      : `nmcp ${setup.variant.toUpperCase()} (${file})`;
+  return { server: setup.variant === 'b' ? 'nmcp-b' : 'nmcp', label, command: command[transport], address: undefined };
 }
 
 /**

@@ -6,6 +6,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { loadBenchConfig, sectionOf } from '../bench/ab-config.js';
 import { consoleTable } from '../bench/console-table.js';
 import type { BenchReport, BenchTransport, BenchWorkload } from '../bench/report.js';
 import {
@@ -22,6 +23,7 @@ import {
   resolveBenchOptions,
   runBench,
 } from '../bench/run-bench.js';
+import type { ServeConfig } from './config-file.js';
 import { usageError } from './usage.js';
 
 export const BENCH_HELP = `Usage: nmcp bench [options]
@@ -54,6 +56,13 @@ Options:
                              print nmcp ÷ each; a transport or workload without a peer says so
   --target "COMMAND" | URL   load this server instead of nmcp: a command (spoken to over stdio) or a URL
                              (http://…/mcp for http/http2, tcp://HOST:PORT, unix:/path)
+  --config FILE              serve nmcp with this \`nmcp serve --config\` file ({"stdio":{…},"tcp":{…},"http":{…}};
+                             tcp applies to tcp, tcp-ndjson and unix, http to http and http2)
+  --vs-config FILE           A/B: also serve nmcp with FILE (B) in every run, back to back with A (--config, or
+                             the defaults without it; A B, then B A, alternating) and print B ÷ A per workload ×
+                             transport: throughput, CPU µs/msg and p99, median [min … max] over runs, with a verdict
+                             only when every run agrees; runs default to 5 here. Works with --peers (they are
+                             compared with A); not with --target. Baselines and targets judge A only
   --json                     print the report (BenchReport JSON) instead of the table
   --out FILE                 also write the report as JSON to FILE
 ${REPORT_ACTIONS_HELP}  --help, -h                 this text
@@ -64,6 +73,7 @@ steadiest figure there. Examples:
   nmcp bench --peers --transport stdio,tcp-ndjson,http --runs 5
   nmcp bench --workload echo-4k --mode open --rate 10000 --transport unix
   nmcp bench --target "node my-server.js" --workload echo-200b
+  nmcp bench --transport stdio --vs-config batch1.json --duration 3s
 `;
 
 /** "5s", "500ms", "1m", "2.5" (seconds) → ms, or undefined. */
@@ -108,6 +118,8 @@ export async function bench(argv: string[]): Promise<number> {
         era: { type: 'string' },
         peers: { type: 'boolean' },
         target: { type: 'string' },
+        config: { type: 'string' },
+        'vs-config': { type: 'string' },
         json: { type: 'boolean' },
         out: { type: 'string' },
         ...REPORT_ACTION_OPTIONS,
@@ -183,6 +195,8 @@ export async function bench(argv: string[]): Promise<number> {
   }
   if (values.peers) options.peers = true;
   if (str('target') !== undefined) options.target = str('target') as string;
+  if (str('config') !== undefined) options.config = str('config') as string;
+  if (str('vs-config') !== undefined) options.vsConfig = str('vs-config') as string;
   if (options.mode !== 'open' && str('rate') !== undefined) {
     return usageError('bench', '--rate applies to the open loop', 'Add --mode open, or leave --rate out.');
   }
@@ -191,6 +205,8 @@ export async function bench(argv: string[]): Promise<number> {
   }
   const checked = resolveBenchOptions(options);
   if (typeof checked === 'string') return usageError('bench', checked, 'Run `nmcp bench --help` for the options.');
+  const configProblem = await checkConfigs(options, checked.transports);
+  if (configProblem !== undefined) return configProblem;
   const actions = reportActionsFromArgs(values);
   const actionProblem = await checkReportActions(actions);
   if (actionProblem !== undefined) {
@@ -230,6 +246,41 @@ export async function bench(argv: string[]): Promise<number> {
     process.stderr.write('nmcp bench: not a clean run (a case failed, or a response was an error or was lost)\n');
   }
   return dirty || acted.exitCode !== 0 ? 1 : 0;
+}
+
+/**
+ * Reads and checks --config and --vs-config before any case runs (a usage error, exit 2, naming the file and the
+ * key), and says when an A/B compares two identical setups of a transport — fine for an A/A, which shows the noise,
+ * but a mistake if the file's sections were meant for another transport.
+ */
+async function checkConfigs(options: BenchOptions, transports: readonly BenchTransport[]): Promise<number | undefined> {
+  const loaded: Record<string, ServeConfig> = {};
+  for (const [flag, path] of [
+    ['--config', options.config],
+    ['--vs-config', options.vsConfig],
+  ] as const) {
+    if (path === undefined) continue;
+    const config = await loadBenchConfig(path, flag);
+    if (typeof config === 'string') {
+      return usageError(
+        'bench',
+        config,
+        `Fix ${path} (the options per transport are in docs/stdio.md, docs/tcp.md, docs/http.md), or leave ${flag} out.`,
+      );
+    }
+    loaded[flag] = config;
+  }
+  const b = loaded['--vs-config'];
+  if (b === undefined) return undefined;
+  const a = loaded['--config'] ?? {};
+  for (const section of new Set(transports.map(sectionOf))) {
+    if (JSON.stringify(a[section] ?? {}) === JSON.stringify(b[section] ?? {})) {
+      process.stderr.write(
+        `nmcp bench: A and B set the same "${section}" options: an A/A for ${transports.filter((t) => sectionOf(t) === section).join(', ')} (its spread is the noise)\n`,
+      );
+    }
+  }
+  return undefined;
 }
 
 /** A cli-progress bar on stderr (a TTY): one bar over all cases, the case being run in its label. */
