@@ -23,7 +23,7 @@ function conditions(report: BenchReport): string {
   const loop =
     o.mode === 'open'
       ? `open loop at ${int(Number(o.rate))} req/s offered by all clients together (latency from the intended send time)`
-      : `closed loop, ${String(o.inFlight)} request(s) in flight per client`;
+      : `closed loop, ${String(o.inFlight)} request${o.inFlight === 1 ? '' : 's'} in flight per client`;
   return `nmcp load — ${int(Number(o.clients ?? o.connections))} clients → ${server} over ${transport}, ${workload}; ${loop}; ${Number(o.durationMs) / 1000} s (+${Number(o.warmupMs) / 1000} s warm-up); era ${String(o.era)}`;
 }
 

@@ -171,7 +171,7 @@ async function progressBar(clients: number): Promise<{ update: (p: BenchProgress
   const { default: cliProgress } = await import('cli-progress');
   const bar = new cliProgress.SingleBar(
     {
-      format: `nmcp load [{bar}] {percentage}% | ${clients.toLocaleString('en-US')} clients | {elapsed}s of {total}s`,
+      format: `nmcp load [{bar}] {percentage}% | ${clients.toLocaleString('en-US')} clients | {done}s of {planned}s`,
       stream: process.stderr,
       hideCursor: true,
     },
@@ -180,7 +180,8 @@ async function progressBar(clients: number): Promise<{ update: (p: BenchProgress
   let started = false;
   return {
     update(p) {
-      const payload = { elapsed: Math.round(p.elapsedMs / 1000), total: Math.round(p.caseMs / 1000) };
+      // Not {total} or {elapsed}: those are cli-progress's own tokens (the bar's total value, its own clock).
+      const payload = { done: Math.round(p.elapsedMs / 1000), planned: Math.round(p.caseMs / 1000) };
       if (!started) {
         bar.start(p.caseMs, p.elapsedMs, payload);
         started = true;
