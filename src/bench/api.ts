@@ -1,6 +1,6 @@
 /**
- * runBench as exported from 'nmcp': the engine is loaded on the first call, so that importing nmcp to serve does not
- * load the benchmark's dependencies (hdr-histogram-js, the load drivers).
+ * runBench, runSoak and runLoad as exported from 'nmcp': each engine is loaded on the first call, so that importing nmcp
+ * to serve does not load the benchmark's dependencies (hdr-histogram-js, the load drivers).
  */
 import type { LoadOptions } from './load.js';
 import type { BenchReport } from './report.js';

@@ -290,6 +290,8 @@ export async function runSoak(options: SoakOptions = {}): Promise<BenchReport> {
     era: r.era,
     unexpected: result.unexpected,
     ...(selfPercent === undefined ? {} : { loadGeneratorCpuPercent: selfPercent }),
+    // How late the load generator itself wrote requests: a stall of its own shows here, not as the server's latency.
+    ...(result.scheduleLagUs === undefined ? {} : { scheduleLagUs: result.scheduleLagUs }),
   };
   const soak: SoakSummary = {
     transport: r.transport,
