@@ -836,6 +836,7 @@ function __napiStampBindingTarget(exportsObject, target) {
 module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __napiLoadedBindingTarget)
 module.exports = nativeBinding
 module.exports.BindingDecoder = nativeBinding.BindingDecoder
+module.exports.BindingRouter = nativeBinding.BindingRouter
 module.exports.coreVersion = nativeBinding.coreVersion
 module.exports.encodeFrames = nativeBinding.encodeFrames
 module.exports.encodeJoined = nativeBinding.encodeJoined

@@ -22,6 +22,44 @@ export declare class BindingDecoder {
   reset(): void
 }
 
+/** The route table with its LRU/TTL cache and stats. */
+export declare class BindingRouter {
+  /** A router with an empty table; the options are validated as `updateConfig` validates them. */
+  constructor(enableRouteCache: boolean, cacheTtlMs: number, maxCacheEntries: number, enableStatsCollection: boolean)
+  /** Changes the options given (undefined keeps one) at once, or throws naming the bad key and changes nothing. */
+  updateConfig(enableRouteCache?: boolean | undefined | null, cacheTtlMs?: number | undefined | null, maxCacheEntries?: number | undefined | null, enableStatsCollection?: boolean | undefined | null): void
+  registerServer(id: number): void
+  unregisterServer(id: number): void
+  registerTransport(id: number): void
+  unregisterTransport(id: number): void
+  /** Binds a transport to a server; a negative server unbinds it. */
+  bindTransport(transport: number, server: number): void
+  setRoute(server: number, method: string, kind: number, value: number): void
+  removeRoute(server: number, method: string): boolean
+  /** Sets the server's route for methods without their own; kind 0 removes it. */
+  setFallback(server: number, kind: number, value: number): void
+  /**
+   * Routes `count` methods (the bytes of method i are `methods[ends[i-1]..ends[i]]`) arriving on `transport`,
+   * writing (kind, value) for method i into `out[2i..2i+2]`. Returns how many found a route.
+   */
+  routeMethods(transport: number, methods: Uint8Array, ends: Uint32Array, count: number, nowMs: number, out: Uint32Array): number
+  /**
+   * Routes the frame records `first..first+count` of a decoder's `records` (as `push` wrote them for `chunk`; a
+   * FRAME_ASSEMBLED record's bytes are `assembled`) by their method, writing (kind, value) for record `first + i`
+   * into `out[2i..2i+2]`: 0 when the record is not a frame with a string method or has no route, 3 when the method
+   * has escapes (decode it and use `routeMethods`). Returns how many found a route. One crossing per chunk.
+   */
+  routeRecords(transport: number, chunk: Uint8Array, assembled: Uint8Array, records: Int32Array, first: number, count: number, nowMs: number, out: Uint32Array): number
+  /** Writes lookups, hits, misses, unrouted, evictions, expirations, invalidations, entries into `out[0..8]`. */
+  stats(out: Float64Array): void
+  /** Zeroes the counters. */
+  resetStats(): void
+  /** Drops the cache entries past their TTL at `nowMs`; returns how many. */
+  sweep(nowMs: number): number
+  /** Every route as JSON: `[{"server":1,"method":"tools/call"|null,"kind":1,"value":7,"messages":12}, …]`. */
+  routesJson(): string
+}
+
 /** The version of the core crate this addon was built from (shown by `nmcp doctor`). */
 export declare function coreVersion(): string
 

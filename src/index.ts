@@ -65,16 +65,28 @@ export type {
   ToolDescriptor,
 } from './client/index.js';
 export { McpClient } from './client/index.js';
-export type { BatchWriterOptions, FramingOptions } from './config/defaults.js';
-export { DEFAULT_BATCH_WRITER_OPTIONS, DEFAULT_FRAMING_OPTIONS, MiB } from './config/defaults.js';
+export type { BatchWriterOptions, FramingOptions, RouteRegistryOptions } from './config/defaults.js';
+export {
+  DEFAULT_BATCH_WRITER_OPTIONS,
+  DEFAULT_FRAMING_OPTIONS,
+  DEFAULT_ROUTE_REGISTRY_OPTIONS,
+  MiB,
+} from './config/defaults.js';
 export type { NmcpErrorCode } from './errors.js';
 export { ErrorCode, NmcpError } from './errors.js';
 export type { BatchWriterInit, BatchWriterStats, WriteSink } from './framing/batch-writer.js';
 export { BatchWriter } from './framing/batch-writer.js';
 export type { DecodedRecord, EnvelopeId, FrameDecoderOptions } from './framing/frame-decoder.js';
 export { decodeRecords, FrameDecoder } from './framing/frame-decoder.js';
-export type { CoreBinding, KindCode, SocketOptionValues, StatusCode } from './native/binding-types.js';
-export { Framing, Kind, SocketOptionBit, Status, ValueType } from './native/binding-types.js';
+export type {
+  BindingRouter,
+  CoreBinding,
+  KindCode,
+  RouteKindCode,
+  SocketOptionValues,
+  StatusCode,
+} from './native/binding-types.js';
+export { Framing, Kind, RouteKind, SocketOptionBit, Status, ValueType } from './native/binding-types.js';
 export type { CoreInfo, CoreKind } from './native/index.js';
 export { activeCore } from './native/index.js';
 // Protocol primitives, the session layer and the transports.
@@ -96,6 +108,13 @@ export {
   MODERN_VERSIONS,
   SUPPORTED_VERSIONS,
 } from './protocol/versions.js';
+export type {
+  RouteRegistryInit,
+  RouteRegistryStats,
+  RouteSnapshot,
+  RouteTarget,
+} from './registry/route-registry.js';
+export { decodeTarget, RouteRegistry } from './registry/route-registry.js';
 // MCP server (src/server). Wire types shared with the client (Implementation, CallToolResult, …) come from
 // src/server/index.ts and src/client/index.ts; only server-specific names are exported here.
 export type {

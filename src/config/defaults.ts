@@ -57,3 +57,26 @@ export const BATCH_WRITER_RULES = {
   batchTimeoutMs: { min: 0, max: 60_000, what: 'milliseconds' },
   maxPendingBytes: { min: 1, max: 8 * 1024 * MiB, what: 'bytes' },
 } as const;
+
+export interface RouteRegistryOptions {
+  /** Resolve routes through the route cache (the seed's enable_route_cache). Off: every lookup reads the table. */
+  enableRouteCache: boolean;
+  /** How long a cached route may be used, ms (the seed's cache_ttl: 30 s). A table change invalidates it at once. */
+  cacheTtlMs: number;
+  /** Cached routes kept before the least recently used is evicted (the seed's max_cache_entries). */
+  maxCacheEntries: number;
+  /** Count lookups, hits, misses, evictions and messages per route (the seed's enable_stats_collection). */
+  enableStatsCollection: boolean;
+}
+
+export const DEFAULT_ROUTE_REGISTRY_OPTIONS: Readonly<RouteRegistryOptions> = Object.freeze({
+  enableRouteCache: true,
+  cacheTtlMs: 30_000, // ms (the seed's cache_ttl)
+  maxCacheEntries: 10_000, // entries (the seed's max_cache_entries)
+  enableStatsCollection: true,
+});
+
+export const ROUTE_REGISTRY_RULES = {
+  cacheTtlMs: { min: 1, max: 86_400_000, what: 'milliseconds, up to one day' },
+  maxCacheEntries: { min: 1, max: 10_000_000, what: 'entries' },
+} as const;

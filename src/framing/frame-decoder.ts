@@ -4,6 +4,7 @@ import { resolveOptions } from '../config/options.js';
 import { ErrorCode, NmcpError } from '../errors.js';
 import {
   type BindingDecoder,
+  type BindingRouter,
   type CoreBinding,
   Framing,
   type KindCode,
@@ -13,6 +14,8 @@ import {
   ValueType,
 } from '../native/binding-types.js';
 import { core as activeCore } from '../native/index.js';
+
+const EMPTY = new Uint8Array(0);
 
 /** Initial record capacity; grows by doubling when one chunk holds more frames. */
 const INITIAL_RECORDS = 1024;
@@ -156,6 +159,24 @@ export class FrameDecoder {
     const packed = this.#records[base + 3] as number;
     if (((packed >> 12) & 0xf) !== ValueType.STRING) return undefined;
     return this.#spanValue(base, ValueType.STRING, (packed >> 16) & 1, 6) as string;
+  }
+
+  /**
+   * Routes every record of the last push by its method through `router`, in one crossing (no method string is made):
+   * (kind, value) of record i into out[2i..2i+2] — RouteKind.NONE for errors, responses and unrouted methods,
+   * RouteKind.ESCAPED for a method written with escapes (route `method(i)` instead). Use RouteRegistry.routeFrames.
+   */
+  route(router: BindingRouter, transportId: number, nowMs: number, out: Uint32Array): number {
+    return router.routeRecords(
+      transportId,
+      this.#chunk,
+      this.#assembled ?? EMPTY,
+      this.#records,
+      0,
+      this.#count,
+      nowMs,
+      out,
+    );
   }
 
   /** The error of record i as an NmcpError (undefined for frames). */

@@ -81,8 +81,70 @@ export interface SocketOptionValues {
   recvBufferSize?: number;
 }
 
+/** Route kinds a router writes for each lookup (docs/core-api.md §Router). */
+export const RouteKind = { NONE: 0, HANDLER: 1, UPSTREAM: 2, ESCAPED: 3 } as const;
+export type RouteKindCode = (typeof RouteKind)[keyof typeof RouteKind];
+
+/**
+ * The route table with its LRU/TTL route cache and statistics (docs/core-api.md §Router). Table changes are one call
+ * each; lookups are batched, one call per chunk of frames or list of methods, writing (kind, value) pairs into `out`.
+ * Ids are u32. Errors (unknown or duplicate id, an option out of range) throw and change nothing.
+ */
+export interface BindingRouter {
+  /** Changes the given options (undefined keeps one) at once, or throws naming the bad key. */
+  updateConfig(
+    enableRouteCache?: boolean,
+    cacheTtlMs?: number,
+    maxCacheEntries?: number,
+    enableStatsCollection?: boolean,
+  ): void;
+  registerServer(id: number): void;
+  unregisterServer(id: number): void;
+  registerTransport(id: number): void;
+  unregisterTransport(id: number): void;
+  /** A negative server unbinds. */
+  bindTransport(transport: number, server: number): void;
+  setRoute(server: number, method: string, kind: number, value: number): void;
+  removeRoute(server: number, method: string): boolean;
+  /** kind 0 removes the fallback. */
+  setFallback(server: number, kind: number, value: number): void;
+  /** Routes `count` methods (method i = methods[ends[i-1]..ends[i]]); (kind, value) of i into out[2i..2i+2]. */
+  routeMethods(
+    transport: number,
+    methods: Uint8Array,
+    ends: Uint32Array,
+    count: number,
+    nowMs: number,
+    out: Uint32Array,
+  ): number;
+  /** Routes decoder records first..first+count by their method (RouteKind.ESCAPED: decode it, use routeMethods). */
+  routeRecords(
+    transport: number,
+    chunk: Uint8Array,
+    assembled: Uint8Array,
+    records: Int32Array,
+    first: number,
+    count: number,
+    nowMs: number,
+    out: Uint32Array,
+  ): number;
+  /** lookups, hits, misses, unrouted, evictions, expirations, invalidations, entries → out[0..8]. */
+  stats(out: Float64Array): void;
+  resetStats(): void;
+  sweep(nowMs: number): number;
+  /** `[{"server","method"(null = fallback),"kind","value","messages"}, …]`. */
+  routesJson(): string;
+}
+
 /** What a core backend provides. */
 export interface CoreBinding {
+  /** Creates a router; throws when an option is out of range (the same checks as updateConfig). */
+  createRouter(
+    enableRouteCache: boolean,
+    cacheTtlMs: number,
+    maxCacheEntries: number,
+    enableStatsCollection: boolean,
+  ): BindingRouter;
   /** Creates a decoder; throws when framing or maxMessageSize is out of range. */
   createDecoder(framing: number, maxMessageSize: number): BindingDecoder;
   /** Writes cols 3..7 of a record (packed envelope, idStart, idEnd, methodStart, methodEnd) into out[0..5]. */

@@ -8,12 +8,18 @@
 
 import { createRequire } from 'node:module';
 import { ErrorCode, NmcpError } from '../errors.js';
-import { type BindingDecoder, type CoreBinding, Framing } from './binding-types.js';
+import { type BindingDecoder, type BindingRouter, type CoreBinding, Framing } from './binding-types.js';
 import { twinBinding } from './twin/index.js';
 
 /** What the generated loader exports (see native/binding.d.cts). */
 interface NativeExports {
   BindingDecoder: new (framing: number, maxMessageSize: number) => BindingDecoder;
+  BindingRouter: new (
+    enableRouteCache: boolean,
+    cacheTtlMs: number,
+    maxCacheEntries: number,
+    enableStatsCollection: boolean,
+  ) => BindingRouter;
   scanEnvelope(frame: Uint8Array, out: Int32Array): void;
   encodeFrames: CoreBinding['encodeFrames'];
   encodeJoined: CoreBinding['encodeJoined'];
@@ -36,6 +42,8 @@ export interface CoreInfo {
 function fromNative(native: NativeExports): CoreBinding {
   return {
     createDecoder: (framing, maxMessageSize) => new native.BindingDecoder(framing, maxMessageSize),
+    createRouter: (enableRouteCache, cacheTtlMs, maxCacheEntries, enableStats) =>
+      new native.BindingRouter(enableRouteCache, cacheTtlMs, maxCacheEntries, enableStats),
     scanEnvelope: native.scanEnvelope,
     encodeFrames: native.encodeFrames,
     encodeJoined: native.encodeJoined,

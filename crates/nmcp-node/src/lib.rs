@@ -13,6 +13,7 @@ use napi::{sys, JsString, JsValue};
 use napi_derive::napi;
 use nmcp_core::{CoreError, Decoder};
 
+mod router;
 mod sockopt;
 
 pub use sockopt::SocketOptionValues;

@@ -9,6 +9,7 @@ import { checkFramingOptions, encodeFrames, encodeJoined } from './encode.js';
 import { scanEnvelope } from './envelope.js';
 import { LengthPrefixedDecoder } from './length-prefixed-decoder.js';
 import { NdjsonDecoder } from './ndjson-decoder.js';
+import { TwinRouter } from './router.js';
 
 function createDecoder(framing: number, maxMessageSize: number): BindingDecoder {
   checkFramingOptions(framing, maxMessageSize);
@@ -26,6 +27,8 @@ function getSocketOptions(_fd: number, out: Int32Array): void {
 
 export const twinBinding: CoreBinding = {
   createDecoder,
+  createRouter: (enableRouteCache, cacheTtlMs, maxCacheEntries, enableStats) =>
+    new TwinRouter(enableRouteCache, cacheTtlMs, maxCacheEntries, enableStats),
   scanEnvelope,
   encodeFrames,
   encodeJoined,

@@ -1,0 +1,362 @@
+//! `BindingRouter`: the route table and its cache (nmcp-core `route`) for JS. Table changes are one call each (they
+//! are rare); lookups are batched: one call routes every frame record of a decoded chunk (`routeRecords`) or a list of
+//! methods (`routeMethods`), writing (kind, value) pairs into a JS-owned Uint32Array. The route snapshot comes back as
+//! one JSON text for `JSON.parse` (no JS objects are built here).
+
+use napi::bindgen_prelude::*;
+use napi_derive::napi;
+use nmcp_core::framing::Status as RecordStatus;
+use nmcp_core::route::{RouteConfig, RouteConfigUpdate, Router, TableError, Target};
+use nmcp_core::{ValueType, RECORD_STRIDE};
+
+use crate::{out_slice, to_napi, to_u64, AsMutSlice};
+
+/// Route kinds in `out` (docs/core-api.md §Router).
+const NO_ROUTE: u32 = 0;
+const HANDLER: u32 = 1;
+const UPSTREAM: u32 = 2;
+/// The method is a string with escapes: its raw bytes are not the method, so JS decodes it and asks `routeMethods`.
+const ESCAPED: u32 = 3;
+
+/// Values `stats` writes, in this order.
+const STATS_LEN: usize = 8;
+
+fn table_err(err: TableError) -> Error {
+    Error::new(Status::InvalidArg, err.to_string())
+}
+
+fn target(kind: u32, value: u32) -> Result<Target> {
+    match kind {
+        HANDLER => Ok(Target::Handler(value)),
+        UPSTREAM => Ok(Target::Upstream(value)),
+        _ => Err(Error::new(
+            Status::InvalidArg,
+            format!("route kind must be 1 (handler) or 2 (upstream), got {kind}"),
+        )),
+    }
+}
+
+fn now(now_ms: f64) -> Result<u64> {
+    to_u64(now_ms.floor().max(0.0), "nowMs")
+}
+
+/// An option that must be a whole number: the error names it as users spell it.
+fn whole(value: Option<f64>, key: &str) -> Result<Option<u64>> {
+    value.map(|v| to_u64(v, key)).transpose()
+}
+
+impl AsMutSlice<u32> for Uint32ArraySlice<'_> {
+    fn as_mut_slice(&mut self) -> &mut [u32] {
+        // SAFETY: see `out_slice`: synchronous call on the JS thread, the slice does not outlive it.
+        unsafe { self.as_mut() }
+    }
+}
+
+impl AsMutSlice<f64> for Float64ArraySlice<'_> {
+    fn as_mut_slice(&mut self) -> &mut [f64] {
+        // SAFETY: see `out_slice`: synchronous call on the JS thread, the slice does not outlive it.
+        unsafe { self.as_mut() }
+    }
+}
+
+fn write_route(out: &mut [u32], i: usize, route: Option<Target>) {
+    let (kind, value) = route.map_or((NO_ROUTE, 0), Target::encode);
+    out[2 * i] = kind;
+    out[2 * i + 1] = value;
+}
+
+/// Appends `bytes` to `json` as a JSON string (lossy UTF-8: a method is text).
+fn push_json_string(json: &mut String, bytes: &[u8]) {
+    json.push('"');
+    for c in String::from_utf8_lossy(bytes).chars() {
+        match c {
+            '"' => json.push_str("\\\""),
+            '\\' => json.push_str("\\\\"),
+            c if (c as u32) < 0x20 => json.push_str(&format!("\\u{:04x}", c as u32)),
+            c => json.push(c),
+        }
+    }
+    json.push('"');
+}
+
+/// The route table with its LRU/TTL cache and stats.
+#[napi]
+pub struct BindingRouter {
+    inner: Router,
+}
+
+#[napi]
+impl BindingRouter {
+    /// A router with an empty table; the options are validated as `updateConfig` validates them.
+    #[napi(constructor, catch_unwind)]
+    pub fn new(
+        enable_route_cache: bool,
+        cache_ttl_ms: f64,
+        max_cache_entries: f64,
+        enable_stats_collection: bool,
+    ) -> Result<Self> {
+        let mut inner = Router::new(RouteConfig::default());
+        Self::apply(
+            &mut inner,
+            Some(enable_route_cache),
+            Some(cache_ttl_ms),
+            Some(max_cache_entries),
+            Some(enable_stats_collection),
+        )?;
+        inner.reset_stats();
+        Ok(Self { inner })
+    }
+
+    fn apply(
+        inner: &mut Router,
+        enable_route_cache: Option<bool>,
+        cache_ttl_ms: Option<f64>,
+        max_cache_entries: Option<f64>,
+        enable_stats_collection: Option<bool>,
+    ) -> Result<()> {
+        let max = whole(max_cache_entries, "maxCacheEntries")?;
+        let update = RouteConfigUpdate {
+            enable_route_cache,
+            cache_ttl_ms: whole(cache_ttl_ms, "cacheTtlMs")?,
+            max_cache_entries: max.map(|v| u32::try_from(v).unwrap_or(u32::MAX)),
+            enable_stats_collection,
+        };
+        inner.update_config(&update).map_err(to_napi)?;
+        Ok(())
+    }
+
+    /// Changes the options given (undefined keeps one) at once, or throws naming the bad key and changes nothing.
+    #[napi(catch_unwind)]
+    pub fn update_config(
+        &mut self,
+        enable_route_cache: Option<bool>,
+        cache_ttl_ms: Option<f64>,
+        max_cache_entries: Option<f64>,
+        enable_stats_collection: Option<bool>,
+    ) -> Result<()> {
+        Self::apply(
+            &mut self.inner,
+            enable_route_cache,
+            cache_ttl_ms,
+            max_cache_entries,
+            enable_stats_collection,
+        )
+    }
+
+    #[napi(catch_unwind)]
+    pub fn register_server(&mut self, id: u32) -> Result<()> {
+        self.inner.register_server(id).map_err(table_err)
+    }
+
+    #[napi(catch_unwind)]
+    pub fn unregister_server(&mut self, id: u32) -> Result<()> {
+        self.inner.unregister_server(id).map_err(table_err)
+    }
+
+    #[napi(catch_unwind)]
+    pub fn register_transport(&mut self, id: u32) -> Result<()> {
+        self.inner.register_transport(id).map_err(table_err)
+    }
+
+    #[napi(catch_unwind)]
+    pub fn unregister_transport(&mut self, id: u32) -> Result<()> {
+        self.inner.unregister_transport(id).map_err(table_err)
+    }
+
+    /// Binds a transport to a server; a negative server unbinds it.
+    #[napi(catch_unwind)]
+    pub fn bind_transport(&mut self, transport: u32, server: i64) -> Result<()> {
+        let server = if server < 0 {
+            None
+        } else {
+            Some(u32::try_from(server).map_err(|_| {
+                Error::new(
+                    Status::InvalidArg,
+                    format!("server id {server} is out of range"),
+                )
+            })?)
+        };
+        self.inner
+            .bind_transport(transport, server)
+            .map_err(table_err)
+    }
+
+    #[napi(catch_unwind)]
+    pub fn set_route(&mut self, server: u32, method: String, kind: u32, value: u32) -> Result<()> {
+        self.inner
+            .set_route(server, method.as_bytes(), target(kind, value)?)
+            .map_err(table_err)
+    }
+
+    #[napi(catch_unwind)]
+    pub fn remove_route(&mut self, server: u32, method: String) -> Result<bool> {
+        self.inner
+            .remove_route(server, method.as_bytes())
+            .map_err(table_err)
+    }
+
+    /// Sets the server's route for methods without their own; kind 0 removes it.
+    #[napi(catch_unwind)]
+    pub fn set_fallback(&mut self, server: u32, kind: u32, value: u32) -> Result<()> {
+        let t = if kind == NO_ROUTE {
+            None
+        } else {
+            Some(target(kind, value)?)
+        };
+        self.inner.set_fallback(server, t).map_err(table_err)
+    }
+
+    /// Routes `count` methods (the bytes of method i are `methods[ends[i-1]..ends[i]]`) arriving on `transport`,
+    /// writing (kind, value) for method i into `out[2i..2i+2]`. Returns how many found a route.
+    #[napi(catch_unwind)]
+    pub fn route_methods(
+        &mut self,
+        transport: u32,
+        methods: &[u8],
+        ends: &[u32],
+        count: u32,
+        now_ms: f64,
+        mut out: Uint32ArraySlice,
+    ) -> Result<u32> {
+        let count = count as usize;
+        let out = out_slice(&mut out);
+        if ends.len() < count || out.len() < 2 * count {
+            return Err(Error::new(
+                Status::InvalidArg,
+                "ends must hold count values and out 2 × count",
+            ));
+        }
+        let now = now(now_ms)?;
+        let mut start = 0usize;
+        let mut routed = 0;
+        for (i, &end) in ends[..count].iter().enumerate() {
+            let end = end as usize;
+            if end < start || end > methods.len() {
+                return Err(Error::new(
+                    Status::InvalidArg,
+                    format!("ends[{i}] = {end} is out of order or past the methods"),
+                ));
+            }
+            let route = self.inner.lookup(transport, &methods[start..end], now);
+            routed += u32::from(route.is_some());
+            write_route(out, i, route);
+            start = end;
+        }
+        Ok(routed)
+    }
+
+    /// Routes the frame records `first..first+count` of a decoder's `records` (as `push` wrote them for `chunk`; a
+    /// FRAME_ASSEMBLED record's bytes are `assembled`) by their method, writing (kind, value) for record `first + i`
+    /// into `out[2i..2i+2]`: 0 when the record is not a frame with a string method or has no route, 3 when the method
+    /// has escapes (decode it and use `routeMethods`). Returns how many found a route. One crossing per chunk.
+    #[napi(catch_unwind)]
+    #[allow(clippy::too_many_arguments)]
+    pub fn route_records(
+        &mut self,
+        transport: u32,
+        chunk: &[u8],
+        assembled: &[u8],
+        records: &[i32],
+        first: u32,
+        count: u32,
+        now_ms: f64,
+        mut out: Uint32ArraySlice,
+    ) -> Result<u32> {
+        let (first, count) = (first as usize, count as usize);
+        let out = out_slice(&mut out);
+        if records.len() < RECORD_STRIDE * (1 + first + count) || out.len() < 2 * count {
+            return Err(Error::new(
+                Status::InvalidArg,
+                "records must hold the records asked for and out 2 × count",
+            ));
+        }
+        let now = now(now_ms)?;
+        let mut routed = 0;
+        for i in 0..count {
+            let r = &records[RECORD_STRIDE * (1 + first + i)..RECORD_STRIDE * (2 + first + i)];
+            let packed = r[3] as u32;
+            let (frame, ok) = if r[0] == RecordStatus::Frame as i32 {
+                let (s, e) = (r[1] as usize, r[2] as usize);
+                (chunk.get(s..e), true)
+            } else if r[0] == RecordStatus::FrameAssembled as i32 {
+                (Some(assembled), true)
+            } else {
+                (None, false)
+            };
+            let method_type = (packed >> 12) & 0xf;
+            if !ok || method_type != ValueType::String as u32 {
+                write_route(out, i, None);
+                continue;
+            }
+            if (packed >> 16) & 1 == 1 {
+                out[2 * i] = ESCAPED;
+                out[2 * i + 1] = 0;
+                continue;
+            }
+            let method = frame.and_then(|f| f.get(r[6] as usize..r[7] as usize));
+            let route = method.and_then(|m| self.inner.lookup(transport, m, now));
+            routed += u32::from(route.is_some());
+            write_route(out, i, route);
+        }
+        Ok(routed)
+    }
+
+    /// Writes lookups, hits, misses, unrouted, evictions, expirations, invalidations, entries into `out[0..8]`.
+    #[napi(catch_unwind)]
+    pub fn stats(&self, mut out: Float64ArraySlice) -> Result<()> {
+        let out = out_slice(&mut out);
+        if out.len() < STATS_LEN {
+            return Err(Error::new(Status::InvalidArg, "out must hold 8 values"));
+        }
+        let s = self.inner.stats();
+        let values = [
+            s.lookups,
+            s.hits,
+            s.misses,
+            s.unrouted,
+            s.evictions,
+            s.expirations,
+            s.invalidations,
+            s.entries,
+        ];
+        for (o, v) in out.iter_mut().zip(values) {
+            *o = v as f64;
+        }
+        Ok(())
+    }
+
+    /// Zeroes the counters.
+    #[napi(catch_unwind)]
+    pub fn reset_stats(&mut self) {
+        self.inner.reset_stats();
+    }
+
+    /// Drops the cache entries past their TTL at `nowMs`; returns how many.
+    #[napi(catch_unwind)]
+    pub fn sweep(&mut self, now_ms: f64) -> Result<u32> {
+        Ok(self.inner.sweep(now(now_ms)?) as u32)
+    }
+
+    /// Every route as JSON: `[{"server":1,"method":"tools/call"|null,"kind":1,"value":7,"messages":12}, …]`.
+    #[napi(catch_unwind)]
+    pub fn routes_json(&self) -> String {
+        let mut json = String::from("[");
+        for (i, r) in self.inner.routes().into_iter().enumerate() {
+            if i > 0 {
+                json.push(',');
+            }
+            let (kind, value) = r.target.encode();
+            json.push_str(&format!("{{\"server\":{},\"method\":", r.server));
+            match &r.method {
+                Some(m) => push_json_string(&mut json, m),
+                None => json.push_str("null"),
+            }
+            json.push_str(&format!(
+                ",\"kind\":{kind},\"value\":{value},\"messages\":{}}}",
+                r.messages
+            ));
+        }
+        json.push(']');
+        json
+    }
+}
