@@ -215,7 +215,8 @@ async function progressBar(): Promise<{ update: (p: SoakProgress) => void; stop:
   const { default: cliProgress } = await import('cli-progress');
   const bar = new cliProgress.SingleBar(
     {
-      format: 'nmcp bench soak [{bar}] {percentage}% | {elapsed} / {total} {phase} | RSS {rss} | heap {heap}',
+      // {total} is cli-progress's own token (the bar's total, in ms): the planned time goes in as {planned}.
+      format: 'nmcp bench soak [{bar}] {percentage}% | {elapsed} / {planned} {phase} | RSS {rss} | heap {heap}',
       stream: process.stderr,
       hideCursor: true,
     },
@@ -230,7 +231,7 @@ async function progressBar(): Promise<{ update: (p: SoakProgress) => void; stop:
     update(p) {
       const payload = {
         elapsed: clock(p.elapsedMs),
-        total: clock(p.totalMs),
+        planned: clock(p.totalMs),
         phase: p.phase,
         rss: p.rssBytes === undefined ? '—' : fmtBytes(p.rssBytes),
         heap: p.heapUsedBytes === undefined ? 'not reported' : fmtBytes(p.heapUsedBytes),
