@@ -91,8 +91,6 @@ class Conn {
   readonly outstanding = new Map<number, number>();
   nextId = 1;
   reissue = 0;
-  /** Open loop: index of the next scheduled request on this connection. */
-  scheduled = 0;
   constructor(readonly driver: Driver) {}
 }
 
@@ -117,13 +115,19 @@ export async function runLoop(o: LoopOptions): Promise<LoopResult> {
   // up grows latency, not the load generator's memory.
   const maxOutstanding = Math.max(256, Math.ceil(perConnRate));
   let tStart = 0;
+  /**
+   * Open loop: one schedule over all the connections. Request k is due at tStart + k / rate and goes to connection
+   * k mod N, so the connections take turns and arrivals are evenly spaced. (A schedule per connection, each starting
+   * at tStart, had every connection send at the same instant: with `nmcp load`'s hundreds of clients, bursts of N
+   * requests every N / rate seconds; and each pump cost N. Now a pump costs what it sends.)
+   */
+  let scheduled = 0;
+  const dueAt = (k: number) => tStart + (k * 1000) / o.rate;
 
   const stopped = () => phase === 'drain' || phase === 'done';
   /** Every request answered, and (open loop) every request due inside the window sent. */
   const drained = () =>
-    conns.every(
-      (c) => c.outstanding.size === 0 && (o.mode === 'closed' || tStart + (c.scheduled * 1000) / perConnRate >= tEnd),
-    );
+    (o.mode === 'closed' || dueAt(scheduled) >= tEnd) && conns.every((c) => c.outstanding.size === 0);
 
   for (const c of conns) {
     c.driver.sink = {
@@ -184,21 +188,25 @@ export async function runLoop(o: LoopOptions): Promise<LoopResult> {
     // In the drain, requests that fell due inside the window but were held back (the outstanding cap) still go out:
     // leaving them unsent would drop exactly the slowest samples, the omission this loop exists to avoid.
     const until = phase === 'measure' || phase === 'warmup' ? now : phase === 'drain' ? Math.min(now, tEnd) : 0;
-    for (const c of conns) {
-      const ids: number[] = [];
-      for (;;) {
-        const due = tStart + (c.scheduled * 1000) / perConnRate;
-        if (due > until || c.outstanding.size >= maxOutstanding) break;
-        // A request due after the measured window closed is not sent: the schedule ends with the window.
-        if (tEnd > 0 && due >= tEnd) break;
-        if (lag && tMeasure > 0 && due >= tMeasure) lag.record((now - due) * 1000);
-        c.scheduled++;
-        const id = c.nextId++;
-        c.outstanding.set(id, due);
-        ids.push(id);
-      }
-      if (ids.length > 0) c.driver.send(ids);
+    const batches = new Map<Conn, number[]>();
+    for (;;) {
+      const due = dueAt(scheduled);
+      if (due > until) break;
+      // A request due after the measured window closed is not sent: the schedule ends with the window.
+      if (tEnd > 0 && due >= tEnd) break;
+      const c = conns[scheduled % conns.length] as Conn;
+      // A connection at its cap (a second of its load unanswered: the server has stalled) holds the schedule at its
+      // turn: the requests behind it wait too, and their latency, counted from when they were due, grows.
+      if (c.outstanding.size >= maxOutstanding) break;
+      if (lag && tMeasure > 0 && due >= tMeasure) lag.record((now - due) * 1000);
+      scheduled++;
+      const id = c.nextId++;
+      c.outstanding.set(id, due);
+      const ids = batches.get(c);
+      if (ids) ids.push(id);
+      else batches.set(c, [id]);
     }
+    for (const [c, ids] of batches) c.driver.send(ids);
   };
 
   const sleep = (ms: number) =>
@@ -236,17 +244,12 @@ export async function runLoop(o: LoopOptions): Promise<LoopResult> {
    */
   let tickTimer: NodeJS.Timeout | undefined;
   let tickImmediate: NodeJS.Immediate | undefined;
-  const nextDue = () => {
-    let next = Number.POSITIVE_INFINITY;
-    for (const c of conns) next = Math.min(next, tStart + (c.scheduled * 1000) / perConnRate);
-    return next;
-  };
   const tick = () => {
     tickTimer = undefined;
     tickImmediate = undefined;
     if (phase === 'done') return;
     pump();
-    const wait = nextDue() - performance.now();
+    const wait = dueAt(scheduled) - performance.now();
     if (wait > SPIN_MS) tickTimer = setTimeout(tick, wait - SPIN_MS / 2);
     else tickImmediate = setImmediate(tick);
   };

@@ -6,7 +6,9 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import type { Driver, LoadSink } from '../../src/bench/driver.js';
 import { isLoopbackTarget, MAX_CLIENTS, resolveLoadOptions } from '../../src/bench/load.js';
+import { runLoop } from '../../src/bench/load-loop.js';
 import type { BenchReport } from '../../src/bench/report.js';
 
 const cli = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
@@ -114,6 +116,52 @@ describe('nmcp load: options', () => {
     const r = await run(['--help']);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/Usage: nmcp load/);
+  });
+});
+
+/** A driver that answers every request on the next turn of the event loop, and logs when it sent each one. */
+class EchoDriver implements Driver {
+  sink: LoadSink = { response() {}, notification() {}, unexpected() {}, flush() {}, failed() {} };
+  readonly sentAt: number[] = [];
+  async handshake(): Promise<void> {}
+  send(ids: readonly number[]): void {
+    const now = performance.now();
+    for (const _ of ids) this.sentAt.push(now);
+    setImmediate(() => {
+      for (const id of ids) this.sink.response(id, true);
+      this.sink.flush();
+    });
+  }
+  async control(): Promise<unknown> {
+    return {};
+  }
+  async listen(): Promise<void> {}
+  async close(): Promise<void> {}
+}
+
+describe('the open loop over many clients', () => {
+  it('spreads the rate over the clients in turn, not one request from every client at the same instant', async () => {
+    const drivers = Array.from({ length: 5 }, () => new EchoDriver());
+    // 100/s over 5 clients: a request every 10 ms, client 0, 1, 2, 3, 4, 0, … (each client every 50 ms).
+    const r = await runLoop({
+      drivers,
+      mode: 'open',
+      inFlight: 1,
+      rate: 100,
+      warmupMs: 0,
+      durationMs: 200,
+      drainTimeoutMs: 1000,
+    });
+    expect(r.failure).toBeUndefined();
+    expect(r.lost).toBe(0);
+    expect(r.errors).toBe(0);
+    const counts = drivers.map((d) => d.sentAt.length);
+    expect(Math.min(...counts)).toBeGreaterThanOrEqual(4);
+    expect(Math.max(...counts) - Math.min(...counts)).toBeLessThanOrEqual(1);
+    // A request is never sent before it is due, so client c's first is at least 10·c ms after client 0's (which was
+    // due as the loop started). One schedule per client would have sent all five first requests at once.
+    const first = drivers.map((d) => d.sentAt[0] as number);
+    for (let c = 1; c < 5; c++) expect((first[c] as number) - (first[0] as number)).toBeGreaterThanOrEqual(10 * c - 1);
   });
 });
 
