@@ -74,6 +74,13 @@ export function loadTable(report: BenchReport): string {
     lines.push(
       'server CPU: 100% = one core (n/a for a URL target: not our process); gen CPU: this load generator, on the same machine.',
     );
+    const lag = report.cases[0]?.scheduleLagUs;
+    // An open loop's latency counts from the due time: the generator's own lateness must be small beside it.
+    if (lag !== undefined) {
+      lines.push(
+        `schedule lag (write time − due time): p50 ${us(lag.p50)}, p99 ${us(lag.p99)}, max ${us(lag.max)}${lag.p99 > 1000 ? ' — the generator or the machine fell behind: part of the latency is its own' : ''}`,
+      );
+    }
   } else lines.push('(the load test did not complete)');
   for (const f of report.failures ?? []) lines.push(`FAILED: ${f.error.split('\n')[0]}`);
   lines.push(loadSummary(report));
