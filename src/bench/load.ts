@@ -8,6 +8,7 @@
  * Bounded on purpose: a load test is a denial of service. At most MAX_CLIENTS clients for at most MAX_DURATION_MS, and
  * a URL target must be on this machine (loopback or a Unix socket) unless allowRemote says otherwise.
  */
+import { readFileSync } from 'node:fs';
 import { isIPv4 } from 'node:net';
 import type { BenchReport, BenchTransport, BenchWorkload } from './report.js';
 import type { Era } from './requests.js';
@@ -134,6 +135,48 @@ function within(
   return { problem: `${name} must be a whole number from ${show(min)} to ${show(max)}, got ${got}`, fix };
 }
 
+/** Descriptors beside the clients' sockets: stdio, the server's pipes, Node's own (a margin, not a count). */
+const FD_MARGIN = 100;
+
+/**
+ * Sockets one client holds, in this process and in the server alike: one over TCP, a Unix socket or HTTP/2; over
+ * HTTP/1.1 one per request in flight plus one (the driver's pool keeps a socket for the session's GET stream, and the
+ * handshake's two POSTs may use both).
+ */
+export function socketsPerClient(transport: LoadTransport, inFlight: number): number {
+  return transport === 'http' ? inFlight + 1 : 1;
+}
+
+/** The soft limit on open files of this process (`ulimit -n`; nmcp's server inherits it), or undefined off Linux. */
+export function openFileLimit(): number | undefined {
+  try {
+    const m = /^Max open files\s+(\d+)/m.exec(readFileSync('/proc/self/limits', 'utf8'));
+    return m ? Number(m[1]) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Too many clients for the open-file limit: refused before the run, since past it the connections fail with EMFILE
+ * halfway through opening them. `limit` undefined (not Linux, or "unlimited"): not checked.
+ */
+export function descriptorProblem(
+  clients: number,
+  transport: LoadTransport,
+  inFlight: number,
+  limit: number | undefined,
+): LoadProblem | undefined {
+  const per = socketsPerClient(transport, inFlight);
+  const needed = clients * per + FD_MARGIN;
+  if (limit === undefined || needed <= limit) return undefined;
+  const most = Math.max(0, Math.floor((limit - FD_MARGIN) / per));
+  return {
+    problem: `${n(clients)} clients over ${transport} need about ${n(needed)} open files here and in the server (${per} socket${per === 1 ? '' : 's'} per client), over the limit of ${n(limit)}`,
+    fix: `Raise it (\`ulimit -n ${needed}\` in this shell, up to the hard limit), or use at most ${n(most)} clients${transport === 'http' ? ', or --transport http2 or tcp (one socket per client)' : ''}.`,
+  };
+}
+
 /** Checks options; returns the problem, or the BenchOptions that run them (one case, connections = clients). */
 export function resolveLoadOptions(o: LoadOptions): BenchOptions | LoadProblem {
   const bad =
@@ -208,12 +251,16 @@ export function resolveLoadOptions(o: LoadOptions): BenchOptions | LoadProblem {
     }
   }
   const open = o.rate !== undefined;
+  const inFlight = open ? OPEN_LOOP_SOCKETS_PER_CLIENT : (o.inFlight ?? LOAD_DEFAULTS.inFlight);
+  const clients = o.clients ?? LOAD_DEFAULTS.clients;
+  const fds = descriptorProblem(clients, transports[0] as LoadTransport, inFlight, openFileLimit());
+  if (fds) return fds;
   return {
     workloads: [workload],
     transports,
     mode: open ? 'open' : 'closed',
-    connections: o.clients ?? LOAD_DEFAULTS.clients,
-    inFlight: open ? OPEN_LOOP_SOCKETS_PER_CLIENT : (o.inFlight ?? LOAD_DEFAULTS.inFlight),
+    connections: clients,
+    inFlight,
     ...(open ? { rate: o.rate } : {}),
     durationMs: o.durationMs ?? LOAD_DEFAULTS.durationMs,
     warmupMs: o.warmupMs ?? LOAD_DEFAULTS.warmupMs,

@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import type { Driver, LoadSink } from '../../src/bench/driver.js';
-import { isLoopbackTarget, MAX_CLIENTS, resolveLoadOptions } from '../../src/bench/load.js';
+import { descriptorProblem, isLoopbackTarget, MAX_CLIENTS, resolveLoadOptions } from '../../src/bench/load.js';
 import { runLoop } from '../../src/bench/load-loop.js';
 import type { BenchReport } from '../../src/bench/report.js';
 
@@ -84,6 +84,17 @@ describe('nmcp load: options', () => {
     });
     expect(resolveLoadOptions({ clients: MAX_CLIENTS + 1 })).toHaveProperty('problem');
     expect(resolveLoadOptions({ durationMs: 3_600_001 })).toHaveProperty('problem');
+  });
+
+  it('refuses more clients than the open-file limit allows, with the limit and the fix', () => {
+    expect(descriptorProblem(10_000, 'tcp', 1, 20_000)).toBeUndefined();
+    expect(descriptorProblem(10_000, 'tcp', 1, undefined)).toBeUndefined();
+    // HTTP/1.1: a socket per request in flight, plus the one the session's pool keeps for its GET stream.
+    const http = descriptorProblem(10_000, 'http', 1, 20_000);
+    expect(http?.problem).toMatch(/10,000 clients over http need about 20,100 open files .* over the limit of 20,000/);
+    expect(http?.fix).toMatch(/ulimit -n 20100.* at most 9,950 clients, or --transport http2 or tcp/);
+    expect(descriptorProblem(10_000, 'http2', 1, 20_000)).toBeUndefined();
+    expect(descriptorProblem(2000, 'tcp', 1, 1024)?.fix).toMatch(/at most 924 clients\.$/);
   });
 
   for (const [args, pattern] of [
