@@ -186,6 +186,32 @@ describe('nmcp load: runs', () => {
     expect(r.stdout).toMatch(/^nmcp load: clean — 20 clients, [\d,]+ responses/m);
   });
 
+  it('--target: a server that is already listening (tcp://127.0.0.1:PORT); its CPU and RSS are not ours to read', async () => {
+    const server = spawn(process.execPath, [cli, 'serve', '--tcp', '0', '--example', 'everything'], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    try {
+      const address = await new Promise<string>((resolve, reject) => {
+        let text = '';
+        server.stderr.setEncoding('utf8').on('data', (s: string) => {
+          text += s;
+          const m = /listening on (\S+)/.exec(text);
+          if (m) resolve(m[1] as string);
+        });
+        server.once('exit', () => reject(new Error(`the server exited: ${text}`)));
+      });
+      const target = address.startsWith('tcp://') ? address : `tcp://${address}`;
+      const r = await run([...SHORT, '--target', target, '--json']);
+      expect(r.code).toBe(0);
+      const c = (JSON.parse(r.stdout) as BenchReport).cases[0];
+      expect(c).toMatchObject({ server: 'target', transport: 'tcp', connections: 20, errors: 0, lost: 0 });
+      expect(c?.messages).toBeGreaterThan(0);
+      expect(c?.usage.rssBytes).toBeUndefined();
+    } finally {
+      server.kill();
+    }
+  });
+
   it('20 clients over http at an offered rate (--json): every client served, nothing lost', async () => {
     const r = await run([...SHORT, '--transport', 'http', '--rate', '1000', '--json']);
     expect(r.code).toBe(0);
