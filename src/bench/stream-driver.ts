@@ -10,6 +10,9 @@ import { createSplitter, type Framing, frameParts, scanFrame } from './wire.js';
 /** Below this a batch is joined into one buffer and written once; above, it is written part by part under cork. */
 const JOIN_LIMIT = 256 * 1024;
 
+/** Request ids are safe integers: at most 16 digits. */
+const MAX_ID_DIGITS = 16;
+
 const NO_SINK: LoadSink = {
   response: () => {},
   notification: () => {},
@@ -91,16 +94,35 @@ export class StreamDriver implements Driver {
   send(ids: readonly number[]): void {
     const t = this.#o.template;
     if (t === undefined) throw new Error('StreamDriver.send: this case has no load request');
-    const parts: Buffer[] = [];
-    let bytes = 0;
-    for (const id of ids) {
-      const idBytes = Buffer.from(String(id), 'latin1');
-      for (const p of frameParts(this.#o.framing, [t.head, idBytes, t.tail])) {
-        parts.push(p);
-        bytes += p.length;
+    // The whole batch in one buffer: head, the id's digits, tail, framed — no per-request allocation. A large batch
+    // (big payloads) goes out part by part instead, so the payload is not copied once per request.
+    const lp = this.#o.framing === 'length-prefixed';
+    const each = t.head.length + t.tail.length + (lp ? 4 : 1);
+    if (each * ids.length > JOIN_LIMIT) {
+      const parts: Buffer[] = [];
+      let bytes = 0;
+      for (const id of ids) {
+        for (const p of frameParts(this.#o.framing, [t.head, Buffer.from(String(id), 'latin1'), t.tail])) {
+          parts.push(p);
+          bytes += p.length;
+        }
       }
+      this.#writeParts(parts, bytes);
+      return;
     }
-    this.#writeParts(parts, bytes);
+    const out = Buffer.allocUnsafe((each + MAX_ID_DIGITS) * ids.length);
+    let at = 0;
+    for (const id of ids) {
+      const start = at;
+      if (lp) at += 4;
+      at += t.head.copy(out, at);
+      at += out.write(String(id), at, 'latin1');
+      at += t.tail.copy(out, at);
+      if (lp) out.writeUInt32BE(at - start - 4, start);
+      else out[at++] = 0x0a;
+    }
+    const w = this.#o.writable;
+    if (!w.destroyed && !w.writableEnded) w.write(out.subarray(0, at));
   }
 
   control(method: string, params: object | undefined): Promise<unknown> {

@@ -112,7 +112,8 @@ export interface ScannedFrame {
  */
 export function scanFrame(frame: Buffer): ScannedFrame {
   let id: number | undefined;
-  const first = frame.subarray(0, 64).indexOf(ID_KEY);
+  const head = frame.subarray(0, 64);
+  const first = head.indexOf(ID_KEY);
   // Near the start, the id is the envelope's only if nothing opened before it (no nested object or array).
   if (first > 0 && !hasOpener(frame, 1, first)) id = idAt(frame, first, false);
   if (id === undefined) {
@@ -120,7 +121,6 @@ export function scanFrame(frame: Buffer): ScannedFrame {
     if (last > 0) id = idAt(frame, last, true);
   }
   if (id === undefined) return parseFrame(frame);
-  const head = frame.subarray(0, 64);
   const isMessage = head.indexOf(METHOD_KEY) !== -1 && head.indexOf(RESULT_KEY) === -1;
   if (isMessage) return { id, isMessage, ok: false };
   const ok = frame.indexOf(RESULT_KEY) !== -1 && frame.indexOf(IS_ERROR_TRUE) === -1;
