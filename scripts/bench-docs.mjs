@@ -101,7 +101,17 @@ initialize, one call, close). Transports: stdio, TCP (length-prefixed and NDJSON
 (messages/s). The *open loop* sends at a fixed offered rate whatever the server does, and measures each latency from
 the request's *intended* send time, recorded in an HdrHistogram: that corrects for coordinated omission (a stalled
 server does not get to slow the client down and hide its own stall). The seed's "P99 < 1 ms" is an open-loop figure;
-a closed loop's p99 is not.
+a closed loop's p99 is not. Because latency counts from the due time, the generator must send on time: it polls
+(setImmediate) whenever the next request is due within 2 ms — a 1 ms timer would send each request up to a millisecond
+late and report that as the server's latency — and it reports its own *schedule lag* (write time − due time) per case,
+so a generator that fell behind is visible rather than silently blamed on the server. Polling costs the generator one
+core at rates above ~1,000/s. With several connections one schedule is shared, the connections taking turns.
+
+**The machine's own floor.** On a virtual machine the hypervisor pauses processes: on the 2-core VM where these
+figures were taken, a Node process that does nothing but read the clock in a loop saw ~400 pauses of more than 50 µs
+per second (about 5% of the time), the longest 3–4 ms, also when pinned to one core. Any server's open-loop p99 there
+includes such pauses, which is why the bare floors (no MCP library at all) are run open-loop too: where even they miss
+"P99 < 1 ms", the line is the machine's, and nmcp's p99 is to be read against theirs.
 
 **Server cost.** The server process's CPU time (user + system, Linux \`/proc\`) over the window, as % of one core and as
 CPU µs per message — the steadiest figure on a shared machine — and its RSS at the start, peak and end.
@@ -149,6 +159,18 @@ too. The HTML report draws the memory over time.
 **Report card.** The seed's targets (erlmcp performance tuning guide): ≥ 10,000 msg/s per transport; P99 < 1 ms at
 10,000 msg/s offered (open loop); < 50 MB memory growth under sustained load (the soak); < 80% CPU at the target rate
 (the server process, of one core). A row shows ✅ or ❌ only with the figure it was judged on, else "not measured".
+
+**Where a target is missed, and why** (CPU profiles of the server under the same load, 2026-11-27; the figures below
+say by how much). *stdio vs SDK 1.x*: nmcp's server spends about a sixth of SDK 1.x's CPU per message, but the
+throughput ratio is lower than the CPU ratio because at 64 in flight nmcp's server waits on the pipe round trip part
+of the time (10–15% idle), while SDK 1.x is CPU-bound; nmcp's own time goes to \`JSON.parse\` (~22%), serialising
+the result (~16%: the JSON walker and its escape check), UTF-8 encoding of the output (~10%), framing (~5%) and GC
+(~5%). What would close it: parsing only \`params\` from the envelope spans, a result serializer specialised for
+content arrays, and the worker pool (issue 8). *HTTP*: nmcp's Streamable HTTP server costs ~1.4× the CPU per message of
+a bare fastify JSON echo: the socket write per response is common to both; the rest is spread thinly (session
+handling, @fastify/compress, schema validation, Accept parsing, body classification, ~1–2% each), so only a leaner
+per-POST path as a whole would close it. *P99 < 1 ms*: see "the machine's own floor" above — the bare floors miss it
+too on this VM.
 `;
 
 const COMMANDS = `## Commands
