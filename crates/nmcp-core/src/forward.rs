@@ -1,0 +1,581 @@
+//! Frame rewriting for the gateway's forwarding path (docs/core-api.md §Forward): a JSON-RPC frame is copied with its
+//! top-level `id` replaced (downstream ids become gateway ids, and back) and, for `tools/call`-style requests, the
+//! gateway's `<upstream>__` namespace prefix cut off the front of `params.name` — in the bytes, without parsing the
+//! message into a tree.
+//!
+//! The frame is checked once by the envelope scan (a full syntax check that also yields the id span). Only when a name
+//! prefix is to be stripped does a second, partial walk find `params` → `name`: it skips member values by bracket
+//! depth, which is exact because the scan has already proved the text valid.
+
+use thiserror::Error;
+
+use crate::envelope::{scan_envelope, Kind, ValueType};
+use crate::error::CoreError;
+use crate::lex::{literal, scan_number, scan_string, skip_ws};
+
+/// Why a frame cannot be rewritten in the bytes. The batch form reports [`ForwardError::code`] per frame; every
+/// failure is a property of the input, never of the call.
+#[non_exhaustive]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Error)]
+pub enum ForwardError {
+    /// The frame is not a JSON text whose top-level value is an object.
+    #[error("frame is not a JSON object")]
+    NotAnObject,
+    /// The object has no top-level `id` (a notification): it is forwarded unchanged.
+    #[error("frame has no top-level id")]
+    NoId,
+    /// A prefix is to be stripped but `params` is not an object with a string member `name`.
+    #[error("params.name is absent or not a string")]
+    NoName,
+    /// `params.name` contains a backslash: its bytes are not its value, so the caller takes the slow path.
+    #[error("params.name contains escapes")]
+    NameEscaped,
+    /// `params.name` is shorter than the prefix, or the cut would fall inside a UTF-8 character.
+    #[error("params.name is shorter than the prefix or the cut splits a character")]
+    NameTooShort,
+    /// The new id is not a JSON number or a JSON string literal.
+    #[error("new id is not a JSON number or string literal")]
+    BadNewId,
+}
+
+impl ForwardError {
+    /// The per-frame status of the batch form (0 is success).
+    pub fn code(self) -> u32 {
+        match self {
+            ForwardError::NotAnObject => 1,
+            ForwardError::NoId => 2,
+            ForwardError::NoName => 3,
+            ForwardError::NameEscaped => 4,
+            ForwardError::NameTooShort => 5,
+            ForwardError::BadNewId => 6,
+        }
+    }
+}
+
+/// What to change in a frame: the byte range of the old id (quotes included) and the range of the name prefix to drop
+/// (empty when nothing is stripped). The two never overlap: one is a top-level value, the other inside `params`.
+#[derive(Debug, Clone, Copy)]
+struct Plan {
+    id: (usize, usize),
+    cut: (usize, usize),
+}
+
+impl Plan {
+    /// Output length for a new id of `id_len` bytes.
+    fn out_len(&self, frame_len: usize, id_len: usize) -> usize {
+        frame_len - (self.id.1 - self.id.0) - (self.cut.1 - self.cut.0) + id_len
+    }
+
+    /// The output as at most five slices, in order: frame pieces around the edits and the new id.
+    fn pieces<'a>(&self, frame: &'a [u8], new_id: &'a [u8]) -> [&'a [u8]; 5] {
+        let empty: &[u8] = &[];
+        let (a, b) = self.id;
+        let (c, d) = self.cut;
+        let get = |s: usize, e: usize| frame.get(s..e).unwrap_or(empty);
+        if c == d {
+            [get(0, a), new_id, get(b, frame.len()), empty, empty]
+        } else if a < c {
+            [get(0, a), new_id, get(b, c), get(d, frame.len()), empty]
+        } else {
+            [get(0, c), get(d, a), new_id, get(b, frame.len()), empty]
+        }
+    }
+}
+
+/// Copies `frame` into `out` (cleared first) with the top-level `id` value replaced by `new_id` — the raw bytes of a
+/// JSON number (`12345`) or string literal (`"abc"`) — and every other byte unchanged.
+pub fn rewrite_id(frame: &[u8], new_id: &[u8], out: &mut Vec<u8>) -> Result<(), ForwardError> {
+    rewrite_request(frame, new_id, 0, out)
+}
+
+/// As [`rewrite_id`], and when `strip_name_prefix > 0` also removes the first `strip_name_prefix` bytes of the string
+/// value of `params.name` (the gateway's namespace prefix). On error `out` is left empty.
+pub fn rewrite_request(
+    frame: &[u8],
+    new_id: &[u8],
+    strip_name_prefix: usize,
+    out: &mut Vec<u8>,
+) -> Result<(), ForwardError> {
+    out.clear();
+    let plan = plan(frame, new_id, strip_name_prefix)?;
+    out.reserve(plan.out_len(frame.len(), new_id.len()));
+    for piece in plan.pieces(frame, new_id) {
+        out.extend_from_slice(piece);
+    }
+    Ok(())
+}
+
+/// Rewrites `count` frames in one call (the binding's batch form).
+///
+/// Frame `i` is `frames[frame_ends[i-1]..frame_ends[i]]`, its new id `ids[id_ends[i-1]..id_ends[i]]` (`ends[-1]` = 0),
+/// its prefix length `prefixes[i]` (0: id only). Each output frame is written to `dst` right after the previous one;
+/// `out_ends[i]` receives its end and `status[i]` 0 or the [`ForwardError::code`]. A frame that fails is copied
+/// unchanged (so a notification in the batch is forwarded as it is). Returns the bytes written.
+///
+/// Argument errors (`Err`), checked before any frame: `count` larger than any of `frame_ends`, `id_ends`,
+/// `prefixes`; ends not non-decreasing or past their buffer; `dst` shorter than `frame_ends[count-1] +
+/// id_ends[count-1]` or `out_ends` / `status` shorter than `count` (OutputTooSmall).
+#[allow(clippy::too_many_arguments)]
+pub fn rewrite_batch(
+    frames: &[u8],
+    frame_ends: &[u32],
+    ids: &[u8],
+    id_ends: &[u32],
+    prefixes: &[u32],
+    count: usize,
+    dst: &mut [u8],
+    out_ends: &mut [u32],
+    status: &mut [u32],
+) -> Result<usize, CoreError> {
+    let shortest = frame_ends.len().min(id_ends.len()).min(prefixes.len());
+    if count > shortest {
+        return Err(CoreError::CountOutOfRange {
+            count,
+            len: shortest,
+        });
+    }
+    let frames_total = check_ends(frame_ends, count, frames.len())?;
+    let ids_total = check_ends(id_ends, count, ids.len())?;
+    let needed = frames_total + ids_total;
+    if dst.len() < needed {
+        return Err(CoreError::OutputTooSmall {
+            needed,
+            got: dst.len(),
+        });
+    }
+    let slots = out_ends.len().min(status.len());
+    if slots < count {
+        return Err(CoreError::OutputTooSmall {
+            needed: count,
+            got: slots,
+        });
+    }
+
+    let (mut f0, mut i0, mut w) = (0usize, 0usize, 0usize);
+    for k in 0..count {
+        let (f1, i1) = (frame_ends[k] as usize, id_ends[k] as usize);
+        let frame = frames.get(f0..f1).unwrap_or(&[]);
+        let new_id = ids.get(i0..i1).unwrap_or(&[]);
+        (f0, i0) = (f1, i1);
+        let code = match plan(frame, new_id, prefixes[k] as usize) {
+            Ok(plan) => {
+                for piece in plan.pieces(frame, new_id) {
+                    w = put(dst, w, piece);
+                }
+                0
+            }
+            Err(err) => {
+                w = put(dst, w, frame);
+                err.code()
+            }
+        };
+        // Outputs never exceed frames + ids (checked above), so `w` fits in u32 like the input ends.
+        out_ends[k] = w as u32;
+        status[k] = code;
+    }
+    Ok(w)
+}
+
+/// Validates `ends[..count]` (non-decreasing, within `len`) and returns the last end.
+fn check_ends(ends: &[u32], count: usize, len: usize) -> Result<usize, CoreError> {
+    let mut total = 0usize;
+    for (index, &end) in ends.iter().take(count).enumerate() {
+        let e = end as usize;
+        if e < total || e > len {
+            return Err(CoreError::InvalidEnds { index, end, len });
+        }
+        total = e;
+    }
+    Ok(total)
+}
+
+/// Copies `piece` to `dst[w..]` and returns the new write position (the caller has checked the room).
+fn put(dst: &mut [u8], w: usize, piece: &[u8]) -> usize {
+    let end = w + piece.len();
+    if let Some(slot) = dst.get_mut(w..end) {
+        slot.copy_from_slice(piece);
+    }
+    end
+}
+
+/// Finds what to rewrite, or why the frame cannot be rewritten.
+fn plan(frame: &[u8], new_id: &[u8], prefix: usize) -> Result<Plan, ForwardError> {
+    if !is_id_literal(new_id) {
+        return Err(ForwardError::BadNewId);
+    }
+    let env = scan_envelope(frame);
+    let root = skip_ws(frame, 0);
+    if env.kind == Kind::Invalid || frame.get(root) != Some(&b'{') {
+        return Err(ForwardError::NotAnObject);
+    }
+    if env.id.ty == ValueType::Absent {
+        return Err(ForwardError::NoId);
+    }
+    let (Ok(start), Ok(end)) = (usize::try_from(env.id.start), usize::try_from(env.id.end)) else {
+        // Offsets past i32::MAX: outside the contract (the decoder never emits such frames).
+        return Err(ForwardError::NotAnObject);
+    };
+    // A string span excludes the quotes; the replacement covers them.
+    let id = if env.id.ty == ValueType::String {
+        (start - 1, end + 1)
+    } else {
+        (start, end)
+    };
+    let cut = if prefix == 0 {
+        (0, 0)
+    } else {
+        name_cut(frame, root, prefix)?
+    };
+    Ok(Plan { id, cut })
+}
+
+/// The range of the first `prefix` bytes of the string `params.name` in a valid frame whose root object opens at
+/// `root`.
+fn name_cut(frame: &[u8], root: usize, prefix: usize) -> Result<(usize, usize), ForwardError> {
+    let params = member_value(frame, root, b"params")
+        .ok_or(ForwardError::NotAnObject)?
+        .ok_or(ForwardError::NoName)?;
+    if frame.get(params.0) != Some(&b'{') {
+        return Err(ForwardError::NoName);
+    }
+    let (start, end) = member_value(frame, params.0, b"name")
+        .ok_or(ForwardError::NotAnObject)?
+        .ok_or(ForwardError::NoName)?;
+    if frame.get(start) != Some(&b'"') {
+        return Err(ForwardError::NoName);
+    }
+    // The value span includes the quotes.
+    let body = frame.get(start + 1..end - 1).ok_or(ForwardError::NoName)?;
+    if body.contains(&b'\\') {
+        return Err(ForwardError::NameEscaped);
+    }
+    // Cutting before a UTF-8 continuation byte would leave half a character.
+    if body.len() < prefix || body.get(prefix).is_some_and(|&b| b & 0xC0 == 0x80) {
+        return Err(ForwardError::NameTooShort);
+    }
+    Ok((start + 1, start + 1 + prefix))
+}
+
+/// The value span (whole token, quotes included) of the member `key` of the object opening at `buf[open]`: the last
+/// one when the key repeats, as `JSON.parse` keeps the last. `Some(None)` when there is no such member; `None` when the
+/// bytes are not a valid object (cannot happen after the envelope scan, but no input may panic).
+///
+/// Keys written with escapes are decoded before comparing, so `"n\u0061me"` is `name`.
+pub(crate) fn member_value(buf: &[u8], open: usize, key: &[u8]) -> Option<Option<(usize, usize)>> {
+    if buf.get(open) != Some(&b'{') {
+        return None;
+    }
+    let mut found = None;
+    let mut i = skip_ws(buf, open + 1);
+    if buf.get(i) == Some(&b'}') {
+        return Some(None);
+    }
+    loop {
+        if buf.get(i) != Some(&b'"') {
+            return None;
+        }
+        let (close, escaped) = scan_string(buf, i + 1)?;
+        let matches = key_equals(buf.get(i + 1..close)?, escaped, key);
+        let colon = skip_ws(buf, close + 1);
+        if buf.get(colon) != Some(&b':') {
+            return None;
+        }
+        let start = skip_ws(buf, colon + 1);
+        let end = skip_value(buf, start)?;
+        if matches {
+            found = Some((start, end));
+        }
+        i = skip_ws(buf, end);
+        match buf.get(i)? {
+            b',' => i = skip_ws(buf, i + 1),
+            b'}' => return Some(found),
+            _ => return None,
+        }
+    }
+}
+
+/// The end of the JSON value starting at `buf[i]`. Containers are skipped by counting brackets outside strings,
+/// which is exact only for text the envelope scan has accepted.
+fn skip_value(buf: &[u8], i: usize) -> Option<usize> {
+    match *buf.get(i)? {
+        b'"' => Some(scan_string(buf, i + 1)?.0 + 1),
+        b't' => literal(buf, i, b"true"),
+        b'f' => literal(buf, i, b"false"),
+        b'n' => literal(buf, i, b"null"),
+        b'{' | b'[' => {
+            let mut depth = 1usize;
+            let mut j = i + 1;
+            loop {
+                match *buf.get(j)? {
+                    b'"' => j = scan_string(buf, j + 1)?.0 + 1,
+                    b'{' | b'[' => {
+                        depth += 1;
+                        j += 1;
+                    }
+                    b'}' | b']' => {
+                        depth -= 1;
+                        j += 1;
+                        if depth == 0 {
+                            return Some(j);
+                        }
+                    }
+                    _ => j += 1,
+                }
+            }
+        }
+        _ => scan_number(buf, i),
+    }
+}
+
+/// Whether the raw key body `raw` (escapes as written) decodes to the ASCII name `want`.
+fn key_equals(raw: &[u8], escaped: bool, want: &[u8]) -> bool {
+    if !escaped {
+        return raw == want;
+    }
+    let mut k = 0;
+    let mut n = 0;
+    while let Some(&b) = raw.get(k) {
+        let c = if b == b'\\' {
+            let Some(&e) = raw.get(k + 1) else {
+                return false;
+            };
+            k += 2;
+            match e {
+                b'u' => {
+                    let Some(unit) = raw.get(k..k + 4).and_then(hex4) else {
+                        return false;
+                    };
+                    k += 4;
+                    // `want` is ASCII: a non-ASCII code unit never matches.
+                    match u8::try_from(unit) {
+                        Ok(c) if c < 0x80 => c,
+                        _ => return false,
+                    }
+                }
+                b'b' => 0x08,
+                b'f' => 0x0C,
+                b'n' => b'\n',
+                b'r' => b'\r',
+                b't' => b'\t',
+                other => other,
+            }
+        } else {
+            k += 1;
+            b
+        };
+        if want.get(n) != Some(&c) {
+            return false;
+        }
+        n += 1;
+    }
+    n == want.len()
+}
+
+fn hex4(digits: &[u8]) -> Option<u32> {
+    digits.iter().try_fold(0u32, |acc, &d| {
+        let v = char::from(d).to_digit(16)?;
+        Some(acc << 4 | v)
+    })
+}
+
+/// Whether `id` is exactly one JSON number or one JSON string literal (no whitespace around it).
+fn is_id_literal(id: &[u8]) -> bool {
+    match id.first() {
+        Some(b'"') => scan_string(id, 1).is_some_and(|(close, _)| close + 1 == id.len()),
+        Some(b'-' | b'0'..=b'9') => scan_number(id, 0) == Some(id.len()),
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rw(frame: &str, id: &str, prefix: usize) -> Result<String, ForwardError> {
+        let mut out = Vec::new();
+        rewrite_request(frame.as_bytes(), id.as_bytes(), prefix, &mut out)?;
+        Ok(String::from_utf8(out).unwrap())
+    }
+
+    #[test]
+    fn replaces_number_and_string_ids() {
+        assert_eq!(
+            rw(r#"{"jsonrpc":"2.0","id":7,"method":"ping"}"#, "12345", 0).unwrap(),
+            r#"{"jsonrpc":"2.0","id":12345,"method":"ping"}"#
+        );
+        assert_eq!(
+            rw(r#"{"id":"a\"b","result":{}}"#, "3", 0).unwrap(),
+            r#"{"id":3,"result":{}}"#
+        );
+        assert_eq!(
+            rw(r#" { "id" : 1.5e3 , "error":{} } "#, r#""x""#, 0).unwrap(),
+            r#" { "id" : "x" , "error":{} } "#
+        );
+        assert_eq!(
+            rw(r#"{"id":null,"error":{}}"#, "9", 0).unwrap(),
+            r#"{"id":9,"error":{}}"#
+        );
+        // The last duplicate is the id JSON.parse sees.
+        assert_eq!(
+            rw(r#"{"id":1,"id":2,"method":"m"}"#, "5", 0).unwrap(),
+            r#"{"id":1,"id":5,"method":"m"}"#
+        );
+    }
+
+    #[test]
+    fn strips_the_name_prefix_on_either_side_of_the_id() {
+        assert_eq!(
+            rw(
+                r#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"fs__read","arguments":{"p":"}\"{"}}}"#,
+                "77",
+                4
+            )
+            .unwrap(),
+            r#"{"jsonrpc":"2.0","id":77,"method":"tools/call","params":{"name":"read","arguments":{"p":"}\"{"}}}"#
+        );
+        assert_eq!(
+            rw(
+                r#"{"params":{"arguments":{"name":"x"},"name":"up__t"},"method":"tools/call","id":"q"}"#,
+                "1",
+                4
+            )
+            .unwrap(),
+            r#"{"params":{"arguments":{"name":"x"},"name":"t"},"method":"tools/call","id":1}"#
+        );
+        // Escaped keys are decoded; the name may become empty.
+        assert_eq!(
+            rw(r#"{"id":1,"p\u0061rams":{"n\u0061me":"ab"}}"#, "2", 2).unwrap(),
+            r#"{"id":2,"p\u0061rams":{"n\u0061me":""}}"#
+        );
+    }
+
+    #[test]
+    fn reports_what_it_cannot_rewrite() {
+        use ForwardError::*;
+        assert_eq!(rw(r#"{"method":"x"}"#, "1", 0), Err(NoId));
+        assert_eq!(rw(r#"[{"id":1}]"#, "1", 0), Err(NotAnObject));
+        assert_eq!(rw(r#"{"id":1,}"#, "1", 0), Err(NotAnObject));
+        assert_eq!(rw("", "1", 0), Err(NotAnObject));
+        assert_eq!(rw(r#"{"id":1}"#, "01", 0), Err(BadNewId));
+        assert_eq!(rw(r#"{"id":1}"#, " 1", 0), Err(BadNewId));
+        assert_eq!(rw(r#"{"id":1}"#, r#""a"b""#, 0), Err(BadNewId));
+        assert_eq!(rw(r#"{"id":1}"#, "null", 0), Err(BadNewId));
+        assert_eq!(rw(r#"{"id":1}"#, "", 0), Err(BadNewId));
+        assert_eq!(rw(r#"{"id":1}"#, "1", 2), Err(NoName));
+        assert_eq!(rw(r#"{"id":1,"params":[]}"#, "1", 2), Err(NoName));
+        assert_eq!(rw(r#"{"id":1,"params":{"name":3}}"#, "1", 2), Err(NoName));
+        assert_eq!(
+            rw(r#"{"id":1,"params":{"nam":"abc"}}"#, "1", 2),
+            Err(NoName)
+        );
+        assert_eq!(
+            rw(r#"{"id":1,"params":{"name":"a\u0062c"}}"#, "1", 2),
+            Err(NameEscaped)
+        );
+        assert_eq!(
+            rw(r#"{"id":1,"params":{"name":"a"}}"#, "1", 2),
+            Err(NameTooShort)
+        );
+        assert_eq!(
+            rw("{\"id\":1,\"params\":{\"name\":\"a\u{e9}\"}}", "1", 2),
+            Err(NameTooShort)
+        );
+    }
+
+    #[test]
+    fn batch_writes_contiguously_and_copies_failures() {
+        let frames = [
+            r#"{"id":1,"method":"tools/call","params":{"name":"a__x"}}"#,
+            r#"{"method":"notifications/progress"}"#,
+            r#"{"id":"abc","result":{}}"#,
+        ];
+        let ids = ["1000", "1001", r#""d7""#];
+        let (mut fb, mut fe, mut ib, mut ie) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        for (f, id) in frames.iter().zip(ids) {
+            fb.extend_from_slice(f.as_bytes());
+            fe.push(fb.len() as u32);
+            ib.extend_from_slice(id.as_bytes());
+            ie.push(ib.len() as u32);
+        }
+        let prefixes = [3, 0, 0];
+        let mut dst = vec![0u8; fb.len() + ib.len()];
+        let (mut ends, mut status) = ([0u32; 3], [9u32; 3]);
+        let n = rewrite_batch(
+            &fb,
+            &fe,
+            &ib,
+            &ie,
+            &prefixes,
+            3,
+            &mut dst,
+            &mut ends,
+            &mut status,
+        )
+        .unwrap();
+        let want = concat!(
+            r#"{"id":1000,"method":"tools/call","params":{"name":"x"}}"#,
+            r#"{"method":"notifications/progress"}"#,
+            r#"{"id":"d7","result":{}}"#
+        );
+        assert_eq!(std::str::from_utf8(&dst[..n]).unwrap(), want);
+        assert_eq!(status, [0, 2, 0]);
+        assert_eq!(ends[2] as usize, n);
+
+        let mut small = vec![0u8; fb.len() + ib.len() - 1];
+        assert!(matches!(
+            rewrite_batch(
+                &fb,
+                &fe,
+                &ib,
+                &ie,
+                &prefixes,
+                3,
+                &mut small,
+                &mut ends,
+                &mut status
+            ),
+            Err(CoreError::OutputTooSmall { .. })
+        ));
+        assert!(matches!(
+            rewrite_batch(
+                &fb,
+                &fe,
+                &ib,
+                &ie,
+                &prefixes[..2],
+                3,
+                &mut dst,
+                &mut ends,
+                &mut status
+            ),
+            Err(CoreError::CountOutOfRange { .. })
+        ));
+        let bad_ends = [5u32, 3, fb.len() as u32];
+        assert!(matches!(
+            rewrite_batch(
+                &fb,
+                &bad_ends,
+                &ib,
+                &ie,
+                &prefixes,
+                3,
+                &mut dst,
+                &mut ends,
+                &mut status
+            ),
+            Err(CoreError::InvalidEnds { index: 1, .. })
+        ));
+    }
+
+    #[test]
+    fn member_value_skips_nested_values() {
+        let text = br#"{"a":[1,{"name":"no"}],"s":"\"}]","name":"yes","n":-1e5,"t":true}"#;
+        let (s, e) = member_value(text, 0, b"name").unwrap().unwrap();
+        assert_eq!(&text[s..e], br#""yes""#);
+        let (s, e) = member_value(text, 0, b"t").unwrap().unwrap();
+        assert_eq!(&text[s..e], b"true");
+        assert_eq!(member_value(text, 0, b"zz"), Some(None));
+        assert_eq!(member_value(b"{}", 0, b"a"), Some(None));
+        assert_eq!(member_value(b"{\"a\":", 0, b"a"), None);
+    }
+}
