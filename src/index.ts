@@ -78,6 +78,20 @@ export type { BatchWriterInit, BatchWriterStats, WriteSink } from './framing/bat
 export { BatchWriter } from './framing/batch-writer.js';
 export type { DecodedRecord, EnvelopeId, FrameDecoderOptions } from './framing/frame-decoder.js';
 export { decodeRecords, FrameDecoder } from './framing/frame-decoder.js';
+// The multi-server host (docs/host.md).
+export type {
+  HostedConnections,
+  HostedServerStats,
+  HostHttpListener,
+  HostHttpOptions,
+  HostStdioSession,
+  HostTcpListener,
+  HostTcpOptions,
+  McpHostOptions,
+  McpHostStats,
+  McpServerFactory,
+} from './host/index.js';
+export { McpHost, SERVER_NAME_PATTERN } from './host/index.js';
 export type {
   BindingRouter,
   CoreBinding,

@@ -373,6 +373,15 @@ export class McpServer {
     return session;
   }
 
+  /**
+   * The request methods this server answers in either era (initialize, ping, tools/call, …), sorted: what a route table
+   * lists for it (McpHost registers them in its RouteRegistry). Dispatch itself stays in the session.
+   */
+  get methods(): readonly string[] {
+    const all = new Set(['initialize', ...this.#tables.legacy.keys(), ...this.#tables.modern.keys()]);
+    return [...all].sort();
+  }
+
   /** The open sessions. */
   get sessions(): ReadonlySet<ServerSession> {
     return this.#sessions;

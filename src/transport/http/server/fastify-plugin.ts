@@ -29,10 +29,19 @@ const FASTIFY_REGISTER_KEYS = ['prefix', 'logLevel', 'logSerializers'];
 // biome-ignore lint/suspicious/noExplicitAny: fastify's instance type differs by server kind (HTTP/1, HTTP/2, TLS); the routes use none of it
 export type AnyFastify = FastifyInstance<RawServerBase, any, any, any, any>;
 
+/**
+ * What registerMcpRoutes mounts: an McpHttpHandler, or McpHost's router, which picks one handler per request by the
+ * path's last segment (its `options.path` is then a pattern such as '/mcp/:server').
+ */
+export type McpHttpEndpoint = Pick<
+  McpHttpHandler,
+  'options' | 'rebindingProblem' | 'post' | 'get' | 'delete' | 'close'
+>;
+
 /** Mounts the endpoint on `app` (an encapsulated context) for `handler`. */
 export async function registerMcpRoutes(
   app: AnyFastify,
-  handler: McpHttpHandler,
+  handler: McpHttpEndpoint,
   opts: HttpHandlerOptions,
 ): Promise<void> {
   const o = handler.options;

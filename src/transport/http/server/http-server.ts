@@ -15,10 +15,56 @@ import { type AnyFastify, registerMcpRoutes } from './fastify-plugin.js';
 import { type HttpServerOptions, resolveHttpOptions } from './http-options.js';
 import { McpHttpHandler } from './mcp-http-handler.js';
 
-const SERVER_KEYS = ['port', 'host', 'http2', 'https', 'logger', 'keepAliveTimeoutMs'];
+export const SERVER_KEYS = ['port', 'host', 'http2', 'https', 'logger', 'keepAliveTimeoutMs'];
 
-function invalid(key: string, message: string): NmcpError {
-  return new NmcpError(ErrorCode.INVALID_OPTION, `McpHttpServer.${key} ${message}`, { key: `McpHttpServer.${key}` });
+/** The listener's own options (port, host, http2, https, logger, keepAliveTimeoutMs), checked; `scope` names them. */
+export function checkServerOptions(scope: string, options: HttpServerOptions): { port: number; host: string } {
+  const invalid = (key: string, message: string) =>
+    new NmcpError(ErrorCode.INVALID_OPTION, `${scope}.${key} ${message}`, { key: `${scope}.${key}` });
+  const { port = 3000, host = '127.0.0.1', http2 = false, https, logger = false, keepAliveTimeoutMs } = options;
+  if (!Number.isInteger(port) || port < 0 || port > 65_535) throw invalid('port', `must be 0 … 65535, got ${port}`);
+  if (typeof host !== 'string' || host === '') throw invalid('host', 'must be a non-empty string');
+  if (typeof http2 !== 'boolean') throw invalid('http2', 'must be a boolean');
+  if (typeof logger !== 'boolean') throw invalid('logger', 'must be a boolean');
+  if (https !== undefined && (typeof https !== 'object' || https === null)) {
+    throw invalid('https', 'must be TLS options ({ key, cert, … })');
+  }
+  if (keepAliveTimeoutMs !== undefined && (!Number.isInteger(keepAliveTimeoutMs) || keepAliveTimeoutMs < 0)) {
+    throw invalid('keepAliveTimeoutMs', 'must be a non-negative integer (ms)');
+  }
+  return { port, host };
+}
+
+/**
+ * A fastify instance for the listener options (HTTP/1.1, h2c, TLS, or h2 + HTTP/1.1 over TLS), fastify loaded now:
+ * importing nmcp (stdio, TCP) must not pay for the HTTP stack. Shared by McpHttpServer and McpHost.listenHttp.
+ */
+export async function createFastify(options: HttpServerOptions, bodyLimit: number): Promise<AnyFastify> {
+  const { default: Fastify } = await import('fastify');
+  const { http2 = false, https, logger = false, keepAliveTimeoutMs } = options;
+  const base = {
+    logger,
+    bodyLimit,
+    // SSE streams and slow consumers must not hold close() up: every connection is closed with the server.
+    forceCloseConnections: true,
+    ...(keepAliveTimeoutMs === undefined ? {} : { keepAliveTimeout: keepAliveTimeoutMs }),
+  };
+  // fastify's overloads pick the server type from literal http2/https: build each variant explicitly.
+  const app = http2
+    ? https
+      ? Fastify({ ...base, http2: true, https: { allowHTTP1: true, ...https } })
+      : Fastify({ ...base, http2: true })
+    : https
+      ? Fastify({ ...base, https })
+      : Fastify(base);
+  return app as unknown as AnyFastify;
+}
+
+/** The URL of `path` on a listening app. */
+export function listeningUrl(app: AnyFastify, tls: boolean, path: string): string {
+  const address = app.server.address() as AddressInfo;
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  return `${tls ? 'https' : 'http'}://${host}:${address.port}${path}`;
 }
 
 export class McpHttpServer {
@@ -33,21 +79,11 @@ export class McpHttpServer {
 
   constructor(server: McpServer, options: HttpServerOptions = {}) {
     const resolved = resolveHttpOptions('McpHttpServer', options, SERVER_KEYS);
-    const { port = 3000, host = '127.0.0.1', http2 = false, https, logger = false, keepAliveTimeoutMs } = options;
-    if (!Number.isInteger(port) || port < 0 || port > 65_535) throw invalid('port', `must be 0 … 65535, got ${port}`);
-    if (typeof host !== 'string' || host === '') throw invalid('host', 'must be a non-empty string');
-    if (typeof http2 !== 'boolean') throw invalid('http2', 'must be a boolean');
-    if (typeof logger !== 'boolean') throw invalid('logger', 'must be a boolean');
-    if (https !== undefined && (typeof https !== 'object' || https === null)) {
-      throw invalid('https', 'must be TLS options ({ key, cert, … })');
-    }
-    if (keepAliveTimeoutMs !== undefined && (!Number.isInteger(keepAliveTimeoutMs) || keepAliveTimeoutMs < 0)) {
-      throw invalid('keepAliveTimeoutMs', 'must be a non-negative integer (ms)');
-    }
+    const { port, host } = checkServerOptions('McpHttpServer', options);
     this.#options = options;
     this.#port = port;
     this.#host = host;
-    this.#tls = https !== undefined;
+    this.#tls = options.https !== undefined;
     this.handler = new McpHttpHandler(server, resolved, (err) => this.#app?.log.warn({ err }, err.message));
   }
 
@@ -56,33 +92,15 @@ export class McpHttpServer {
     if (this.#app !== undefined)
       throw new NmcpError(ErrorCode.INVALID_STATE, 'McpHttpServer.listen(): already listening', {});
     // fastify is loaded on first listen: importing nmcp (stdio, TCP) must not pay for the HTTP stack.
-    const { default: Fastify } = await import('fastify');
-    const { http2 = false, https, logger = false, keepAliveTimeoutMs } = this.#options;
-    const base = {
-      logger,
-      bodyLimit: this.handler.options.maxMessageSize,
-      // SSE streams and slow consumers must not hold close() up: every connection is closed with the server.
-      forceCloseConnections: true,
-      ...(keepAliveTimeoutMs === undefined ? {} : { keepAliveTimeout: keepAliveTimeoutMs }),
-    };
-    // fastify's overloads pick the server type from literal http2/https: build each variant explicitly.
-    const app = http2
-      ? https
-        ? Fastify({ ...base, http2: true, https: { allowHTTP1: true, ...https } })
-        : Fastify({ ...base, http2: true })
-      : https
-        ? Fastify({ ...base, https })
-        : Fastify(base);
+    const app = await createFastify(this.#options, this.handler.options.maxMessageSize);
     this.#app = app as unknown as FastifyInstance;
     const handler = this.handler;
     const options = this.#options;
-    await (app as unknown as AnyFastify).register(async (scope: AnyFastify) => {
+    await app.register(async (scope: AnyFastify) => {
       await registerMcpRoutes(scope, handler, options);
     });
     await app.listen({ port: this.#port, host: this.#host });
-    const address = app.server.address() as AddressInfo;
-    const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-    this.#url = `${this.#tls ? 'https' : 'http'}://${host}:${address.port}${this.handler.options.path}`;
+    this.#url = listeningUrl(app, this.#tls, this.handler.options.path);
     return this.#url;
   }
 

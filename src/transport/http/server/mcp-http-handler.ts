@@ -17,6 +17,7 @@ import { isRequestId, type JsonObject, type RequestId, RpcCode } from '../../../
 import type { McpServer } from '../../../server/mcp-server.js';
 import type { ServerSession } from '../../../server/server-session.js';
 import { isObject, META } from '../../../server/wire.js';
+import type { Transport } from '../../types.js';
 import { classifyBody } from './classify.js';
 import { type EventStore, MemoryEventStore } from './event-store.js';
 import { Exchange, type ExchangeHost, type ReplyLike } from './exchange.js';
@@ -162,10 +163,34 @@ class ModernHost implements ExchangeHost {
   }
 }
 
+/**
+ * Host / Origin against allow-lists (undefined = the loopback defaults): undefined when allowed, else the 403 message.
+ * McpHttpHandler.rebindingProblem, and McpHost's router for paths that name no server.
+ */
+export function rebindingProblem(
+  req: RequestLike,
+  allowedHosts: readonly string[] | undefined,
+  allowedOrigins: readonly string[] | undefined,
+): string | undefined {
+  const loopback = isLoopbackAddress(req.raw.socket?.localAddress);
+  const host = header(req.headers.host) ?? header(req.headers[':authority']);
+  if (!hostAllowed(host, allowedHosts, loopback)) {
+    return `Forbidden: Host "${host ?? ''}" is not allowed (DNS-rebinding protection; see allowedHosts)`;
+  }
+  const origin = header(req.headers.origin);
+  if (!originAllowed(origin, allowedOrigins, loopback, host)) {
+    return `Forbidden: Origin "${origin}" is not allowed (see allowedOrigins)`;
+  }
+  return undefined;
+}
+
+/** How a handler opens a session on its McpServer (McpHost passes one that records the session in its registry). */
+export type HttpConnect = (transport: Transport) => Promise<ServerSession>;
+
 export class McpHttpHandler {
   readonly options: Readonly<HttpScalarOptions>;
   readonly eventStore: EventStore | undefined;
-  readonly #server: McpServer;
+  readonly #connect: HttpConnect;
   readonly #resolved: ResolvedHttpOptions;
   readonly #sessions = new Map<string, SessionTransport>();
   readonly #modernSessions = new Set<ServerSession>();
@@ -176,8 +201,9 @@ export class McpHttpHandler {
   #sweeper: NodeJS.Timeout | undefined;
   #closed = false;
 
-  constructor(server: McpServer, resolved: ResolvedHttpOptions, log: (error: Error) => void) {
-    this.#server = server;
+  /** `connect` (default `server.connect`): a hook for McpHost, which tracks every session in its RouteRegistry. */
+  constructor(server: McpServer, resolved: ResolvedHttpOptions, log: (error: Error) => void, connect?: HttpConnect) {
+    this.#connect = connect ?? ((transport) => server.connect(transport));
     this.#resolved = resolved;
     this.options = resolved.scalars;
     this.#log = resolved.onError ?? log;
@@ -212,16 +238,7 @@ export class McpHttpHandler {
 
   /** Host / Origin against the allow-lists: undefined when allowed, else the 403 to answer. */
   rebindingProblem(req: RequestLike): string | undefined {
-    const loopback = isLoopbackAddress(req.raw.socket?.localAddress);
-    const host = header(req.headers.host) ?? header(req.headers[':authority']);
-    if (!hostAllowed(host, this.#resolved.allowedHosts, loopback)) {
-      return `Forbidden: Host "${host ?? ''}" is not allowed (DNS-rebinding protection; see allowedHosts)`;
-    }
-    const origin = header(req.headers.origin);
-    if (!originAllowed(origin, this.#resolved.allowedOrigins, loopback, host)) {
-      return `Forbidden: Origin "${origin}" is not allowed (see allowedOrigins)`;
-    }
-    return undefined;
+    return rebindingProblem(req, this.#resolved.allowedHosts, this.#resolved.allowedOrigins);
   }
 
   // ---- POST
@@ -334,7 +351,7 @@ export class McpHttpHandler {
     let session: ServerSession;
     this.#initializing++;
     try {
-      session = await this.#server.connect(transport);
+      session = await this.#connect(transport);
     } catch (err) {
       return sendError(reply, 503, id, HTTP_ERROR, `Service Unavailable: ${(err as Error).message}`);
     } finally {
@@ -523,7 +540,7 @@ export class McpHttpHandler {
     transport.bind(exchange);
     let session: ServerSession;
     try {
-      session = await this.#server.connect(transport);
+      session = await this.#connect(transport);
     } catch (err) {
       return sendError(reply, 503, id, HTTP_ERROR, `Service Unavailable: ${(err as Error).message}`);
     }

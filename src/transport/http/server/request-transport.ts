@@ -53,6 +53,19 @@ export class RequestTransport implements Transport {
   async close(reason?: Error): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    // Closed before its reply (McpHttpHandler.close, McpHost.removeServer): answer the POST rather than leave it
+    // hanging. A no-op once the reply went out.
+    this.#exchange?.abort(
+      503,
+      JSON.stringify({
+        jsonrpc: '2.0',
+        id: this.requestId,
+        error: {
+          code: -32000,
+          message: `Service Unavailable: the request's session was closed${reason ? ` (${reason.message})` : ''}`,
+        },
+      }),
+    );
     this.#sink?.closed(reason);
   }
 }

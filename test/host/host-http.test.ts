@@ -1,0 +1,77 @@
+/** McpHost over Streamable HTTP: several servers on one port at /mcp/<name>, both eras, real sockets. */
+import { request } from 'undici';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ErrorCode } from '../../src/errors.js';
+import { McpHost } from '../../src/host/mcp-host.js';
+import { httpClient, namedServer, text } from './helpers.js';
+
+let host: McpHost | undefined;
+afterEach(async () => {
+  await host?.close();
+  host = undefined;
+});
+
+describe('McpHost.listenHttp', () => {
+  it('serves each server at /mcp/<name> with its own tools, in both eras', async () => {
+    host = new McpHost();
+    host.addServer('a', namedServer('a'));
+    host.addServer('b', () => namedServer('b'));
+    const http = await host.listenHttp({ port: 0 });
+    expect(http.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/mcp$/);
+    for (const negotiation of ['legacy', 'auto'] as const) {
+      const a = await httpClient(http.urlOf('a'), negotiation);
+      const b = await httpClient(http.urlOf('b'), negotiation);
+      try {
+        expect(a.era).toBe(negotiation === 'legacy' ? 'legacy' : 'modern');
+        expect((await a.listTools()).map((t) => t.name).sort()).toEqual(['a-tool', 'whoami']);
+        expect((await b.listTools()).map((t) => t.name).sort()).toEqual(['b-tool', 'whoami']);
+        expect(text(await a.callTool({ name: 'whoami', arguments: {} }))).toBe('a');
+        expect(text(await b.callTool({ name: 'whoami', arguments: {} }))).toBe('b');
+        expect(text(await b.callTool({ name: 'b-tool' }))).toBe('b-tool');
+      } finally {
+        await a.close();
+        await b.close();
+      }
+    }
+    // Every server's methods are routes of the shared registry, each under its own server id.
+    const stats = host.stats();
+    const routesOf = (name: string) => stats.servers[name]?.routes.map((r) => r.method);
+    expect(routesOf('a')).toEqual(expect.arrayContaining(['initialize', 'tools/call', 'tools/list']));
+    expect(routesOf('b')).toEqual(routesOf('a'));
+    expect(stats.servers.a?.id).not.toBe(stats.servers.b?.id);
+    expect(host.registry.routes().length).toBe((routesOf('a')?.length ?? 0) * 2);
+  });
+
+  it('answers 404 with a JSON-RPC error naming the known servers for an unknown name or path', async () => {
+    host = new McpHost();
+    host.addServer('a', namedServer('a'));
+    host.addServer('b', namedServer('b'));
+    const http = await host.listenHttp({ port: 0 });
+    const body = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: {} });
+    for (const path of ['/mcp/zzz', '/mcp', '/mcp/a/deeper', '/elsewhere']) {
+      const res = await request(`${http.url.replace(/\/mcp$/, '')}${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+        body,
+      });
+      expect(res.statusCode, path).toBe(404);
+      const json = (await res.body.json()) as { error: { code: number; message: string; data: unknown } };
+      expect(json.error.message).toContain('/mcp/a, /mcp/b');
+      expect(json.error.data).toEqual({ servers: ['a', 'b'] });
+    }
+  });
+
+  it('serves a server added after listen(), and refuses a bad name', async () => {
+    host = new McpHost();
+    const http = await host.listenHttp({ port: 0, basePath: '/x' });
+    host.addServer('late_1', namedServer('late'));
+    const client = await httpClient(http.urlOf('late_1'), 'auto');
+    expect(text(await client.callTool({ name: 'whoami', arguments: {} }))).toBe('late');
+    await client.close();
+    expect(() => host?.addServer('Bad/Name', namedServer('x'))).toThrow(
+      expect.objectContaining({ code: ErrorCode.INVALID_OPTION }),
+    );
+    expect(() => host?.addServer('late_1', namedServer('x'))).toThrow(/already hosted/);
+    await expect(host.listenHttp({ port: 0, basePath: 'mcp/' })).rejects.toThrow(/basePath/);
+  });
+});
