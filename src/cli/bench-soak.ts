@@ -5,7 +5,6 @@
  * came, or RSS grew by 50 MB or more; 2 bad usage.
  */
 import { writeFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { consoleTable } from '../bench/console-table.js';
 import { soakLine, soakTable } from '../bench/render-rows.js';
 import { formatTextTable } from '../bench/render-table.js';
@@ -21,7 +20,7 @@ import { BENCH_TRANSPORTS } from '../bench/run-bench.js';
 import { resolveSoakOptions, runSoak, SOAK_WORKLOADS, type SoakOptions, type SoakProgress } from '../bench/soak.js';
 import { fmtBytes } from '../bench/summary.js';
 import { evaluateTargets, targetMark } from '../bench/targets.js';
-import { parseDuration } from './bench.js';
+import { durations, eraFlag, isProblem, parseFlags, wholeNumbers } from './args.js';
 import { usageError } from './usage.js';
 
 export const SOAK_HELP = `Usage: nmcp bench soak [options]
@@ -54,34 +53,25 @@ Exit status: 0 a clean soak under the line; 1 the soak failed, a response was an
 `;
 
 export async function benchSoak(argv: string[]): Promise<number> {
-  let values: Record<string, string | boolean | undefined>;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        duration: { type: 'string' },
-        rate: { type: 'string' },
-        transport: { type: 'string' },
-        workload: { type: 'string' },
-        'sample-interval': { type: 'string' },
-        warmup: { type: 'string' },
-        era: { type: 'string' },
-        target: { type: 'string' },
-        json: { type: 'boolean' },
-        out: { type: 'string' },
-        ...REPORT_ACTION_OPTIONS,
-        help: { type: 'boolean', short: 'h' },
-      },
-    }));
-  } catch (err) {
-    return usageError('bench soak', (err as Error).message, 'Run `nmcp bench soak --help` for the options.');
-  }
-  if (values.help) {
-    process.stdout.write(SOAK_HELP);
-    return 0;
-  }
+  const values = parseFlags(
+    'bench soak',
+    argv,
+    {
+      duration: { type: 'string' },
+      rate: { type: 'string' },
+      transport: { type: 'string' },
+      workload: { type: 'string' },
+      'sample-interval': { type: 'string' },
+      warmup: { type: 'string' },
+      era: { type: 'string' },
+      target: { type: 'string' },
+      json: { type: 'boolean' },
+      out: { type: 'string' },
+      ...REPORT_ACTION_OPTIONS,
+    },
+    SOAK_HELP,
+  );
+  if (typeof values === 'number') return values;
   const str = (k: string) => values[k] as string | undefined;
   const options: SoakOptions = {};
   const transport = str('transport');
@@ -106,45 +96,18 @@ export async function benchSoak(argv: string[]): Promise<number> {
     }
     options.workload = workload as BenchWorkload;
   }
-  const rate = str('rate');
-  if (rate !== undefined) {
-    if (!/^\d+$/.test(rate) || Number(rate) < 1) {
-      return usageError(
-        'bench soak',
-        `--rate needs a whole number ≥ 1, got ${JSON.stringify(rate)}`,
-        'e.g. --rate 10000',
-      );
-    }
-    options.rate = Number(rate);
-  }
-  const era = str('era');
-  if (era !== undefined) {
-    if (era !== 'legacy' && era !== 'modern') {
-      return usageError(
-        'bench soak',
-        `--era must be legacy or modern, got ${JSON.stringify(era)}`,
-        'e.g. --era modern',
-      );
-    }
-    options.era = era;
-  }
-  for (const [flag, key, example] of [
+  const rate = wholeNumbers(values, [['rate', 'rate', '10000']] as const);
+  if (isProblem(rate)) return usageError('bench soak', rate.problem, rate.fix);
+  const era = eraFlag(values);
+  if (isProblem(era)) return usageError('bench soak', era.problem, era.fix);
+  if (era !== undefined) options.era = era;
+  const times = durations(values, [
     ['duration', 'durationMs', '10m'],
     ['warmup', 'warmupMs', '10s'],
     ['sample-interval', 'sampleIntervalMs', '1s'],
-  ] as const) {
-    const v = str(flag);
-    if (v === undefined) continue;
-    const ms = parseDuration(v);
-    if (ms === undefined) {
-      return usageError(
-        'bench soak',
-        `--${flag} needs a time such as 10m, 30s or 500ms, got ${JSON.stringify(v)}`,
-        `e.g. --${flag} ${example}`,
-      );
-    }
-    options[key] = ms;
-  }
+  ] as const);
+  if (isProblem(times)) return usageError('bench soak', times.problem, times.fix);
+  Object.assign(options, rate, times);
   if (str('target') !== undefined) options.target = str('target') as string;
   const checked = resolveSoakOptions(options);
   if (typeof checked === 'string') {

@@ -5,7 +5,6 @@
  * Exit codes: 0 a clean run; 1 a case failed, or a response was an error or never came; 2 bad usage.
  */
 import { writeFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { loadBenchConfig, sectionOf } from '../bench/ab-config.js';
 import { consoleTable } from '../bench/console-table.js';
 import type { BenchReport, BenchTransport, BenchWorkload } from '../bench/report.js';
@@ -23,6 +22,7 @@ import {
   resolveBenchOptions,
   runBench,
 } from '../bench/run-bench.js';
+import { durations, eraFlag, isProblem, parseFlags, wholeNumbers } from './args.js';
 import type { ServeConfig } from './config-file.js';
 import { usageError } from './usage.js';
 
@@ -76,14 +76,7 @@ steadiest figure there. Examples:
   nmcp bench --transport stdio --vs-config batch1.json --duration 3s
 `;
 
-/** "5s", "500ms", "1m", "2.5" (seconds) → ms, or undefined. */
-export function parseDuration(text: string): number | undefined {
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(text.trim());
-  if (!m) return undefined;
-  const n = Number(m[1]);
-  const unit = m[2] ?? 's';
-  return Math.round(unit === 'ms' ? n : unit === 'm' ? n * 60_000 : n * 1000);
-}
+export { parseDuration } from './args.js';
 
 function list<T extends string>(text: string, known: readonly T[], what: string): T[] | string {
   const items = text
@@ -99,40 +92,31 @@ function list<T extends string>(text: string, known: readonly T[], what: string)
 export async function bench(argv: string[]): Promise<number> {
   // `nmcp bench soak …`: its own options and engine (memory over a long run), loaded only when asked for.
   if (argv[0] === 'soak') return (await import('./bench-soak.js')).benchSoak(argv.slice(1));
-  let values: Record<string, string | boolean | undefined>;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        workload: { type: 'string' },
-        transport: { type: 'string' },
-        mode: { type: 'string' },
-        connections: { type: 'string' },
-        'in-flight': { type: 'string' },
-        rate: { type: 'string' },
-        duration: { type: 'string' },
-        warmup: { type: 'string' },
-        runs: { type: 'string' },
-        era: { type: 'string' },
-        peers: { type: 'boolean' },
-        target: { type: 'string' },
-        config: { type: 'string' },
-        'vs-config': { type: 'string' },
-        json: { type: 'boolean' },
-        out: { type: 'string' },
-        ...REPORT_ACTION_OPTIONS,
-        help: { type: 'boolean', short: 'h' },
-      },
-    }));
-  } catch (err) {
-    return usageError('bench', (err as Error).message, 'Run `nmcp bench --help` for the options.');
-  }
-  if (values.help) {
-    process.stdout.write(BENCH_HELP);
-    return 0;
-  }
+  const values = parseFlags(
+    'bench',
+    argv,
+    {
+      workload: { type: 'string' },
+      transport: { type: 'string' },
+      mode: { type: 'string' },
+      connections: { type: 'string' },
+      'in-flight': { type: 'string' },
+      rate: { type: 'string' },
+      duration: { type: 'string' },
+      warmup: { type: 'string' },
+      runs: { type: 'string' },
+      era: { type: 'string' },
+      peers: { type: 'boolean' },
+      target: { type: 'string' },
+      config: { type: 'string' },
+      'vs-config': { type: 'string' },
+      json: { type: 'boolean' },
+      out: { type: 'string' },
+      ...REPORT_ACTION_OPTIONS,
+    },
+    BENCH_HELP,
+  );
+  if (typeof values === 'number') return values;
   const options: BenchOptions = {};
   const str = (k: string) => values[k] as string | undefined;
   if (str('workload') !== undefined) {
@@ -156,43 +140,26 @@ export async function bench(argv: string[]): Promise<number> {
     }
     options.mode = mode;
   }
-  const era = str('era');
-  if (era !== undefined) {
-    if (era !== 'legacy' && era !== 'modern') {
-      return usageError('bench', `--era must be legacy or modern, got ${JSON.stringify(era)}`, 'e.g. --era modern');
-    }
-    options.era = era;
-  }
-  const counts = [
-    ['connections', 'connections', 'e.g. --connections 4'],
-    ['in-flight', 'inFlight', 'e.g. --in-flight 64'],
-    ['rate', 'rate', 'e.g. --rate 10000 (requests per second)'],
-    ['runs', 'runs', 'e.g. --runs 3'],
-  ] as const;
-  for (const [flag, key, example] of counts) {
-    const v = str(flag);
-    if (v === undefined) continue;
-    if (!/^\d+$/.test(v) || Number(v) < 1) {
-      return usageError('bench', `--${flag} needs a whole number ≥ 1, got ${JSON.stringify(v)}`, example);
-    }
-    options[key] = Number(v);
-  }
-  for (const [flag, key] of [
-    ['duration', 'durationMs'],
-    ['warmup', 'warmupMs'],
-  ] as const) {
-    const v = str(flag);
-    if (v === undefined) continue;
-    const ms = parseDuration(v);
-    if (ms === undefined || (flag === 'duration' && ms < 50)) {
-      return usageError(
-        'bench',
-        `--${flag} needs a time such as 5s, 500ms or 1m${flag === 'duration' ? ' (at least 50ms)' : ''}, got ${JSON.stringify(v)}`,
-        `e.g. --${flag} ${flag === 'duration' ? '5s' : '1s'}`,
-      );
-    }
-    options[key] = ms;
-  }
+  const era = eraFlag(values);
+  if (isProblem(era)) return usageError('bench', era.problem, era.fix);
+  if (era !== undefined) options.era = era;
+  const counts = wholeNumbers(values, [
+    ['connections', 'connections', '4'],
+    ['in-flight', 'inFlight', '64'],
+    ['rate', 'rate', '10000 (requests per second)'],
+    ['runs', 'runs', '3'],
+  ] as const);
+  if (isProblem(counts)) return usageError('bench', counts.problem, counts.fix);
+  const times = durations(
+    values,
+    [
+      ['duration', 'durationMs', '5s'],
+      ['warmup', 'warmupMs', '1s'],
+    ] as const,
+    { durationMs: 50 },
+  );
+  if (isProblem(times)) return usageError('bench', times.problem, times.fix);
+  Object.assign(options, counts, times);
   if (values.peers) options.peers = true;
   if (str('target') !== undefined) options.target = str('target') as string;
   if (str('config') !== undefined) options.config = str('config') as string;

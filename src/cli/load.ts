@@ -4,7 +4,6 @@
  * never came; 2 bad usage.
  */
 import { writeFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import {
   LOAD_DEFAULTS,
   LOAD_TRANSPORTS,
@@ -20,7 +19,7 @@ import {
 import { loadIsClean, loadSummary, loadTable } from '../bench/load-table.js';
 import type { BenchReport } from '../bench/report.js';
 import type { BenchProgress } from '../bench/run-bench.js';
-import { parseDuration } from './bench.js';
+import { durations, eraFlag, isProblem, parseFlags, wholeNumbers } from './args.js';
 import { usageError } from './usage.js';
 
 export const LOAD_HELP = `Usage: nmcp load [--clients N] [--duration TIME] [--rate R] [options]
@@ -63,74 +62,51 @@ the limit. File descriptors: each client is a socket here and one in the server 
 `;
 
 export async function load(argv: string[]): Promise<number> {
-  let values: Record<string, string | boolean | undefined>;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        clients: { type: 'string' },
-        duration: { type: 'string' },
-        rate: { type: 'string' },
-        'in-flight': { type: 'string' },
-        transport: { type: 'string' },
-        workload: { type: 'string' },
-        warmup: { type: 'string' },
-        era: { type: 'string' },
-        target: { type: 'string' },
-        'allow-remote': { type: 'boolean' },
-        json: { type: 'boolean' },
-        out: { type: 'string' },
-        'full-report': { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }));
-  } catch (err) {
-    return usageError('load', (err as Error).message, 'Run `nmcp load --help` for the options.');
-  }
-  if (values.help) {
-    process.stdout.write(LOAD_HELP);
-    return 0;
-  }
+  const values = parseFlags(
+    'load',
+    argv,
+    {
+      clients: { type: 'string' },
+      duration: { type: 'string' },
+      rate: { type: 'string' },
+      'in-flight': { type: 'string' },
+      transport: { type: 'string' },
+      workload: { type: 'string' },
+      warmup: { type: 'string' },
+      era: { type: 'string' },
+      target: { type: 'string' },
+      'allow-remote': { type: 'boolean' },
+      json: { type: 'boolean' },
+      out: { type: 'string' },
+      'full-report': { type: 'string' },
+    },
+    LOAD_HELP,
+  );
+  if (typeof values === 'number') return values;
   const str = (k: string) => values[k] as string | undefined;
   const options: LoadOptions = {};
-  for (const [flag, key, example] of [
-    ['clients', 'clients', 'e.g. --clients 200'],
-    ['in-flight', 'inFlight', 'e.g. --in-flight 1'],
-    ['rate', 'rate', 'e.g. --rate 10000 (requests per second, all clients together)'],
-  ] as const) {
-    const v = str(flag);
-    if (v === undefined) continue;
-    if (!/^\d+$/.test(v))
-      return usageError('load', `--${flag} needs a whole number, got ${JSON.stringify(v)}`, example);
-    options[key] = Number(v);
-  }
-  for (const [flag, key] of [
-    ['duration', 'durationMs'],
-    ['warmup', 'warmupMs'],
-  ] as const) {
-    const v = str(flag);
-    if (v === undefined) continue;
-    const ms = parseDuration(v);
-    if (ms === undefined) {
-      return usageError(
-        'load',
-        `--${flag} needs a time such as 60s, 500ms or 5m, got ${JSON.stringify(v)}`,
-        `e.g. --${flag} ${flag === 'duration' ? '60s' : '1s'}`,
-      );
-    }
-    options[key] = ms;
-  }
+  // 0 passes here so that resolveLoadOptions names the bound (1 … 10,000 clients, …) with its fix.
+  const counts = wholeNumbers(
+    values,
+    [
+      ['clients', 'clients', '200'],
+      ['in-flight', 'inFlight', '1'],
+      ['rate', 'rate', '10000 (requests per second, all clients together)'],
+    ] as const,
+    0,
+  );
+  if (isProblem(counts)) return usageError('load', counts.problem, counts.fix);
+  const times = durations(values, [
+    ['duration', 'durationMs', '60s'],
+    ['warmup', 'warmupMs', '1s'],
+  ] as const);
+  if (isProblem(times)) return usageError('load', times.problem, times.fix);
+  Object.assign(options, counts, times);
   if (str('transport') !== undefined) options.transport = str('transport') as LoadTransport;
   if (str('workload') !== undefined) options.workload = str('workload') as LoadWorkload;
-  const era = str('era');
-  if (era !== undefined) {
-    if (era !== 'legacy' && era !== 'modern') {
-      return usageError('load', `--era must be legacy or modern, got ${JSON.stringify(era)}`, 'e.g. --era modern');
-    }
-    options.era = era;
-  }
+  const era = eraFlag(values);
+  if (isProblem(era)) return usageError('load', era.problem, era.fix);
+  if (era !== undefined) options.era = era;
   if (str('target') !== undefined) options.target = str('target') as string;
   if (values['allow-remote']) options.allowRemote = true;
   const checked = resolveLoadOptions(options);
