@@ -3,6 +3,7 @@ import { request } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../src/errors.js';
 import { McpHost } from '../../src/host/mcp-host.js';
+import { McpServer } from '../../src/server/mcp-server.js';
 import { httpClient, namedServer, text } from './helpers.js';
 
 let host: McpHost | undefined;
@@ -73,5 +74,31 @@ describe('McpHost.listenHttp', () => {
     );
     expect(() => host?.addServer('late_1', namedServer('x'))).toThrow(/already hosted/);
     await expect(host.listenHttp({ port: 0, basePath: 'mcp/' })).rejects.toThrow(/basePath/);
+  });
+
+  it('removeServer answers the requests in flight on it (both eras) instead of leaving them hanging', async () => {
+    host = new McpHost();
+    const slow = new McpServer({ name: 'slow', version: '0' });
+    slow.registerTool('hang', { inputSchema: { type: 'object' } }, (_args, ctx) => {
+      return new Promise((_resolve, reject) => ctx.signal.addEventListener('abort', () => reject(ctx.signal.reason)));
+    });
+    host.addServer('slow', slow);
+    host.addServer('b', namedServer('b'));
+    const http = await host.listenHttp({ port: 0 });
+    const legacy = await httpClient(http.urlOf('slow'), 'legacy');
+    const modern = await httpClient(http.urlOf('slow'), 'auto');
+    const calls = [legacy, modern].map((c) =>
+      c.callTool({ name: 'hang', arguments: {} }).then(() => 'answered', String),
+    );
+    await new Promise((r) => setTimeout(r, 100));
+    await host.removeServer('slow');
+    const outcomes = await Promise.all(calls);
+    expect(outcomes[0]).toMatch(/session/i);
+    expect(outcomes[1]).toMatch(/503|closed/);
+    await legacy.close();
+    await modern.close();
+    const b = await httpClient(http.urlOf('b'), 'auto');
+    expect(text(await b.callTool({ name: 'whoami', arguments: {} }))).toBe('b');
+    await b.close();
   });
 });
