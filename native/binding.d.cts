@@ -81,6 +81,14 @@ export declare function encodeJoined(framing: number, maxMessageSize: number, jo
  */
 export declare function getSocketOptions(fd: number, out: Int32Array): void
 
+/**
+ * Rewrites frames `0..count` (frame `i` = `frames[frameEnds[i-1]..frameEnds[i]]`) with new id `i` (raw JSON in
+ * `ids[idEnds[i-1]..idEnds[i]]`) and `prefixes[i]` bytes cut off `params.name` (0: id only) into `dst`, back to back;
+ * writes each output frame's end into `outEnds` and its status into `status` (0 ok, else the frame is copied
+ * unchanged). Returns the bytes written.
+ */
+export declare function rewriteFrames(frames: Uint8Array, frameEnds: Uint32Array, ids: Uint8Array, idEnds: Uint32Array, prefixes: Uint32Array, count: number, dst: Uint8Array, outEnds: Uint32Array, status: Uint32Array): number
+
 /** Scans one frame's envelope; writes the packed envelope and the id/method spans into `out[0..5]`. */
 export declare function scanEnvelope(frame: Uint8Array, out: Int32Array): void
 

@@ -34,6 +34,27 @@ export type KindCode = (typeof Kind)[keyof typeof Kind];
 export const ValueType = { ABSENT: 0, NUMBER: 1, STRING: 2, NULL: 3, OTHER: 4 } as const;
 export type ValueTypeCode = (typeof ValueType)[keyof typeof ValueType];
 
+/**
+ * Per-frame status of `rewriteFrames` (docs/core-api.md §Forward). Every status but OK means the frame was copied to
+ * the output unchanged.
+ */
+export const ForwardStatus = {
+  OK: 0,
+  /** Not a JSON text whose top-level value is an object. */
+  NOT_AN_OBJECT: 1,
+  /** No top-level `id` (a notification). */
+  NO_ID: 2,
+  /** A prefix was to be stripped but `params` is not an object with a string member `name`. */
+  NO_NAME: 3,
+  /** `params.name` contains escapes (its bytes are not its value): take the slow path. */
+  NAME_ESCAPED: 4,
+  /** `params.name` is shorter than the prefix, or the cut would split a UTF-8 character. */
+  NAME_TOO_SHORT: 5,
+  /** The new id is not exactly one JSON number or JSON string literal. */
+  BAD_NEW_ID: 6,
+} as const;
+export type ForwardStatusCode = (typeof ForwardStatus)[keyof typeof ForwardStatus];
+
 /** Number of i32 per record (and per header slot) in a decoder's `out` array. */
 export const RECORD_STRIDE = 8;
 /** Largest allowed maxMessageSize: 256 MiB. */
@@ -157,6 +178,26 @@ export interface CoreBinding {
     ends: Uint32Array,
     count: number,
     dst: Uint8Array,
+  ): number;
+  /**
+   * Rewrites frames 0..count-1 for forwarding (docs/core-api.md §Forward): frame i is
+   * `frames[frameEnds[i-1]..frameEnds[i]]`, its new id the raw JSON `ids[idEnds[i-1]..idEnds[i]]`, and `prefixes[i]`
+   * bytes are cut off the front of `params.name` (0: only the id). Outputs go back to back into dst; `outEnds[i]` is
+   * the end of output i and `status[i]` a ForwardStatus (any failure copies the frame unchanged). Returns the bytes
+   * written. Throws when `count` exceeds an input array, ends are out of order or past their buffer, dst is shorter
+   * than `frameEnds[count-1] + idEnds[count-1]`, outEnds/status hold fewer than count values, or dst shares memory
+   * with frames or ids.
+   */
+  rewriteFrames(
+    frames: Uint8Array,
+    frameEnds: Uint32Array,
+    ids: Uint8Array,
+    idEnds: Uint32Array,
+    prefixes: Uint32Array,
+    count: number,
+    dst: Uint8Array,
+    outEnds: Uint32Array,
+    status: Uint32Array,
   ): number;
   /** Frames the `\n`-joined messages in `joined` into dst; returns bytes written or -(i+1) for the first refused one. */
   encodeJoined(framing: number, maxMessageSize: number, joined: string, dst: Uint8Array): number;

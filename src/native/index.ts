@@ -23,6 +23,7 @@ interface NativeExports {
   scanEnvelope(frame: Uint8Array, out: Int32Array): void;
   encodeFrames: CoreBinding['encodeFrames'];
   encodeJoined: CoreBinding['encodeJoined'];
+  rewriteFrames: CoreBinding['rewriteFrames'];
   setSocketOptions: CoreBinding['setSocketOptions'];
   getSocketOptions: CoreBinding['getSocketOptions'];
   coreVersion(): string;
@@ -47,6 +48,7 @@ function fromNative(native: NativeExports): CoreBinding {
     scanEnvelope: native.scanEnvelope,
     encodeFrames: native.encodeFrames,
     encodeJoined: native.encodeJoined,
+    rewriteFrames: native.rewriteFrames,
     setSocketOptions: native.setSocketOptions,
     getSocketOptions: native.getSocketOptions,
   };

@@ -13,9 +13,11 @@ use napi::{sys, JsString, JsValue};
 use napi_derive::napi;
 use nmcp_core::{CoreError, Decoder};
 
+mod forward;
 mod router;
 mod sockopt;
 
+pub use forward::rewrite_frames;
 pub use sockopt::SocketOptionValues;
 
 /// A JS-owned typed array that this call writes into.

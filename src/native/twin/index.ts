@@ -7,6 +7,7 @@ import type { BindingDecoder, CoreBinding, SocketOptionValues } from '../binding
 import { Framing } from '../binding-types.js';
 import { checkFramingOptions, encodeFrames, encodeJoined } from './encode.js';
 import { scanEnvelope } from './envelope.js';
+import { rewriteFrames } from './forward.js';
 import { LengthPrefixedDecoder } from './length-prefixed-decoder.js';
 import { NdjsonDecoder } from './ndjson-decoder.js';
 import { TwinRouter } from './router.js';
@@ -32,6 +33,7 @@ export const twinBinding: CoreBinding = {
   scanEnvelope,
   encodeFrames,
   encodeJoined,
+  rewriteFrames,
   setSocketOptions,
   getSocketOptions,
 };
