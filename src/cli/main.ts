@@ -12,6 +12,9 @@ Usage:
   nmcp serve (--stdio | --tcp PORT | --unix PATH | --http PORT) --example everything [options]
                          serve an example MCP server over stdio, TCP, a Unix socket or Streamable HTTP
                          (\`nmcp serve --help\`)
+  nmcp host --config FILE
+                         host several example servers in one process, by name: Streamable HTTP at
+                         /mcp/<name> on one port, TCP / Unix listeners per server (\`nmcp host --help\`)
   nmcp call (--stdio "<server command>" | --tcp HOST:PORT | --unix PATH | --http URL) METHOD [ARGS…]
                          connect to a server, make one request (tools/call NAME k=v …, resources/read URI,
                          prompts/get NAME k=v …, tools/list, ping, …) and print the result as JSON
@@ -39,6 +42,7 @@ function packageVersion(): string {
 /** Subcommands with their own options, loaded on demand (so that `nmcp --version` stays fast). */
 const SUBCOMMANDS: Record<string, () => Promise<(argv: string[]) => Promise<number>>> = {
   serve: async () => (await import('./serve.js')).serve,
+  host: async () => (await import('./host.js')).host,
   call: async () => (await import('./call.js')).call,
   bench: async () => (await import('./bench.js')).bench,
   load: async () => (await import('./load.js')).load,

@@ -9,6 +9,7 @@ import type { McpServer } from '../server/mcp-server.js';
 import { StdioServerTransport } from '../transport/stdio.js';
 import type { Transport, TransportSink } from '../transport/types.js';
 import { loadServeConfig, type ServeConfig } from './config-file.js';
+import { EXAMPLES, isExample, loadExample } from './examples.js';
 import { usageError } from './usage.js';
 
 export const SERVE_HELP = `Usage: nmcp serve (--stdio | --tcp PORT | --unix PATH | --http PORT) --example NAME [options]
@@ -47,13 +48,6 @@ Examples:
   nmcp serve --http 3000 --example everything
   nmcp serve --tcp 7000 --framing ndjson --example everything
 `;
-
-/** Bundled examples: the module (relative to dist/cli/) and its factory. Loaded lazily, from the built dist/. */
-const EXAMPLES: Record<string, { module: string; factory: string }> = {
-  everything: { module: '../examples/everything/server.js', factory: 'createEverythingServer' },
-  // bench-only: 1,000 tools, for `nmcp bench --workload tools-list-1000`
-  'many-tools': { module: '../examples/bench/many-tools.js', factory: 'createManyToolsServer' },
-};
 
 const MAX_MESSAGE_SIZE = 256 * 1024 * 1024;
 
@@ -122,8 +116,7 @@ export async function serve(argv: string[]): Promise<number> {
       `Add --example NAME; known examples: ${Object.keys(EXAMPLES).join(', ')}.`,
     );
   }
-  const example = Object.hasOwn(EXAMPLES, name) ? EXAMPLES[name] : undefined;
-  if (!example) {
+  if (!isExample(name)) {
     return usageError(
       'serve',
       `unknown example ${JSON.stringify(name)}`,
@@ -145,9 +138,7 @@ export async function serve(argv: string[]): Promise<number> {
 
   let server: McpServer;
   try {
-    const mod = (await import(new URL(example.module, import.meta.url).href)) as Record<string, unknown>;
-    const factory = mod[example.factory] as (options?: object) => McpServer;
-    server = factory({});
+    server = (await loadExample(name))({});
   } catch (err) {
     process.stderr.write(`nmcp serve: could not load the ${name} example: ${(err as Error).stack ?? err}\n`);
     return 1;

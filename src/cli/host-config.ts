@@ -1,0 +1,137 @@
+/**
+ * `nmcp host --config FILE`: which servers to host, by name, and where to serve them.
+ *
+ *   {
+ *     "servers": { "a": { "example": "everything" }, "b": { "example": "many-tools" } },
+ *     "http": { "port": 3000 },                                  // every server at http://127.0.0.1:3000/mcp/<name>
+ *     "tcp": [{ "port": 7001, "server": "a" }, { "path": "/run/b.sock", "server": "b", "framing": "ndjson" }]
+ *   }
+ *
+ * `http` takes McpHost.listenHttp's options (docs/http.md, plus basePath), each `tcp` entry McpHost.listenTcp's
+ * (docs/tcp.md): the transports check those and name a bad key. This file checks the shape, and says what to fix.
+ */
+
+import { readFile } from 'node:fs/promises';
+import { SERVER_NAME_PATTERN } from '../host/names.js';
+import { EXAMPLES, isExample } from './examples.js';
+
+export interface HostConfig {
+  servers: Record<string, { example: string }>;
+  http?: Record<string, unknown>;
+  tcp: (Record<string, unknown> & { server: string })[];
+}
+
+/** What is wrong with the file, and how to fix it. */
+export interface ConfigProblem {
+  problem: string;
+  fix: string;
+}
+
+const TOP_KEYS = ['servers', 'http', 'tcp'];
+const EXAMPLE_LIST = Object.keys(EXAMPLES).join(', ');
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Reads and checks a host config file. */
+export async function loadHostConfig(path: string): Promise<HostConfig | ConfigProblem> {
+  const file = `--config ${JSON.stringify(path)}`;
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    return { problem: `cannot read ${file}: ${(err as Error).message}`, fix: 'Give the path of a readable JSON file.' };
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    return { problem: `${file} is not valid JSON: ${(err as Error).message}`, fix: 'Fix the JSON syntax.' };
+  }
+  const checked = checkHostConfig(value);
+  return 'problem' in checked ? { problem: `${file}: ${checked.problem}`, fix: checked.fix } : checked;
+}
+
+/** Checks a parsed host config. */
+export function checkHostConfig(value: unknown): HostConfig | ConfigProblem {
+  const example = '{"servers":{"a":{"example":"everything"}},"http":{"port":3000}}';
+  if (!isObject(value)) {
+    return { problem: 'the file must hold a JSON object', fix: `Write for example ${example}.` };
+  }
+  for (const key of Object.keys(value)) {
+    if (!TOP_KEYS.includes(key)) {
+      return { problem: `unknown key ${JSON.stringify(key)}`, fix: `The keys are ${TOP_KEYS.join(', ')}.` };
+    }
+  }
+  const { servers, http, tcp = [] } = value;
+  if (!isObject(servers) || Object.keys(servers).length === 0) {
+    return {
+      problem: '"servers" must be an object with at least one server',
+      fix: 'Add "servers": {"<name>": {"example": "everything"}}.',
+    };
+  }
+  const config: HostConfig = { servers: {}, tcp: [] };
+  for (const [name, entry] of Object.entries(servers)) {
+    const key = `servers.${name}`;
+    if (!SERVER_NAME_PATTERN.test(name)) {
+      return {
+        problem: `server name ${JSON.stringify(name)} is not valid`,
+        fix: 'Server names are 1 … 64 characters of a-z, 0-9, "-" and "_" (they are the last segment of /mcp/<name>).',
+      };
+    }
+    if (!isObject(entry) || typeof entry.example !== 'string') {
+      return { problem: `${key} must be {"example": NAME}`, fix: `NAME is one of: ${EXAMPLE_LIST}.` };
+    }
+    const extra = Object.keys(entry).find((k) => k !== 'example');
+    if (extra !== undefined) {
+      return { problem: `${key}.${extra} is not a known key`, fix: 'A server entry has one key: "example".' };
+    }
+    if (!isExample(entry.example)) {
+      return {
+        problem: `${key}.example ${JSON.stringify(entry.example)} is not a known example`,
+        fix: `Use one of: ${EXAMPLE_LIST}.`,
+      };
+    }
+    config.servers[name] = { example: entry.example };
+  }
+  const names = Object.keys(config.servers).join(', ');
+  if (http !== undefined) {
+    if (!isObject(http)) {
+      return { problem: '"http" must be an object of options', fix: 'Write for example "http": {"port": 3000}.' };
+    }
+    config.http = http;
+  }
+  if (!Array.isArray(tcp)) {
+    return {
+      problem: '"tcp" must be an array of listeners',
+      fix: 'Write for example "tcp": [{"port": 7001, "server": "a"}].',
+    };
+  }
+  for (const [i, entry] of tcp.entries()) {
+    const key = `tcp[${i}]`;
+    if (!isObject(entry)) {
+      return { problem: `${key} must be an object`, fix: 'Write for example {"port": 7001, "server": "a"}.' };
+    }
+    if (typeof entry.server !== 'string' || !Object.hasOwn(config.servers, entry.server)) {
+      return {
+        problem: `${key}.server ${entry.server === undefined ? 'is missing' : `${JSON.stringify(entry.server)} names no server in "servers"`}`,
+        fix: `Set it to one of: ${names}.`,
+      };
+    }
+    if (entry.port === undefined && entry.path === undefined) {
+      return {
+        problem: `${key} has no "port" or "path"`,
+        fix: 'Add "port": N (0 = a free port) or "path": "/a/unix.sock".',
+      };
+    }
+    config.tcp.push(entry as Record<string, unknown> & { server: string });
+  }
+  if (config.http === undefined && config.tcp.length === 0) {
+    return {
+      problem: 'nothing to serve: no "http" and no "tcp"',
+      fix: 'Add "http": {"port": 3000} or a "tcp": [{"port": 7001, "server": "<name>"}] listener.',
+    };
+  }
+  return config;
+}
