@@ -1,9 +1,11 @@
 /** McpHost over Streamable HTTP: several servers on one port at /mcp/<name>, both eras, real sockets. */
 import { request } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
+import { McpClient } from '../../src/client/mcp-client.js';
 import { ErrorCode } from '../../src/errors.js';
 import { McpHost } from '../../src/host/mcp-host.js';
 import { McpServer } from '../../src/server/mcp-server.js';
+import { StreamableHttpClientTransport } from '../../src/transport/http/client/index.js';
 import { httpClient, namedServer, text } from './helpers.js';
 
 let host: McpHost | undefined;
@@ -100,5 +102,15 @@ describe('McpHost.listenHttp', () => {
     const b = await httpClient(http.urlOf('b'), 'auto');
     expect(text(await b.callTool({ name: 'whoami', arguments: {} }))).toBe('b');
     await b.close();
+  });
+
+  it('serves h2c (HTTP/2 cleartext) the same way', async () => {
+    host = new McpHost();
+    host.addServer('a', namedServer('a'));
+    const http = await host.listenHttp({ port: 0, http2: true });
+    const client = new McpClient({ name: 'h2', version: '0' }, { negotiation: 'auto' });
+    await client.connect(new StreamableHttpClientTransport(http.urlOf('a'), { httpVersion: '2' }));
+    expect(text(await client.callTool({ name: 'whoami', arguments: {} }))).toBe('a');
+    await client.close();
   });
 });

@@ -131,7 +131,7 @@ describe('McpHost.removeServer', () => {
     // Traffic on `a` too, which the removal cuts.
     const aTraffic = clientsA.map(async (client) => {
       const errors: unknown[] = [];
-      for (let i = 0; i < 1000 && errors.length === 0; i++) {
+      for (let i = 0; i < 100_000 && errors.length === 0; i++) {
         await client.callTool({ name: 'whoami', arguments: {} }).catch((err: unknown) => errors.push(err));
       }
       return errors;
