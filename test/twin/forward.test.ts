@@ -136,6 +136,9 @@ for (const [name, core] of cores) {
         ['{"id":1,"params":{"name":3}}', '1', 2, S.NO_NAME],
         ['{"id":1,"params":{"nam":"abc"}}', '1', 2, S.NO_NAME],
         ['{"id":1,"params":{"name":"a\\u0062c"}}', '1', 2, S.NAME_ESCAPED],
+        ['{"id":1,"params":{"name":"ns__a"},"params":{"x":1}}', '1', 2, S.NO_NAME],
+        ['{"id":1,"params":{"name":"ns__a"},"params":5}', '1', 2, S.NO_NAME],
+        ['{"id":1,"params":{"name":"ns__a","name":null}}', '1', 2, S.NO_NAME],
         ['{"id":1,"params":{"name":"a"}}', '1', 2, S.NAME_TOO_SHORT],
         ['{"id":1,"params":{"name":"aé"}}', '1', 2, S.NAME_TOO_SHORT],
       ];

@@ -7,11 +7,15 @@
 //! prefix is to be stripped does a second, partial walk find `params` → `name`: it skips member values by bracket
 //! depth, which is exact because the scan has already proved the text valid.
 
+use memchr::memchr2;
 use thiserror::Error;
 
 use crate::envelope::{scan_envelope, Kind, ValueType};
 use crate::error::CoreError;
 use crate::lex::{literal, scan_number, scan_string, skip_ws};
+
+/// Strings still open after this many bytes are searched with `memchr2` (its setup costs more than a short byte loop).
+const SHORT_STRING: usize = 32;
 
 /// Why a frame cannot be rewritten in the bytes. The batch form reports [`ForwardError::code`] per frame; every
 /// failure is a property of the input, never of the call.
@@ -232,15 +236,14 @@ fn plan(frame: &[u8], new_id: &[u8], prefix: usize) -> Result<Plan, ForwardError
 /// The range of the first `prefix` bytes of the string `params.name` in a valid frame whose root object opens at
 /// `root`.
 fn name_cut(frame: &[u8], root: usize, prefix: usize) -> Result<(usize, usize), ForwardError> {
-    let params = member_value(frame, root, b"params")
-        .ok_or(ForwardError::NotAnObject)?
-        .ok_or(ForwardError::NoName)?;
-    if frame.get(params.0) != Some(&b'{') {
+    // One walk: `params` → `name` is found while skipping the top-level members, so params is read only once.
+    let (params, _) =
+        member_value(frame, root, b"params", Some(b"name")).ok_or(ForwardError::NotAnObject)?;
+    let params = params.ok_or(ForwardError::NoName)?;
+    if frame.get(params.value.0) != Some(&b'{') {
         return Err(ForwardError::NoName);
     }
-    let (start, end) = member_value(frame, params.0, b"name")
-        .ok_or(ForwardError::NotAnObject)?
-        .ok_or(ForwardError::NoName)?;
+    let (start, end) = params.inner.ok_or(ForwardError::NoName)?;
     if frame.get(start) != Some(&b'"') {
         return Err(ForwardError::NoName);
     }
@@ -256,39 +259,69 @@ fn name_cut(frame: &[u8], root: usize, prefix: usize) -> Result<(usize, usize), 
     Ok((start + 1, start + 1 + prefix))
 }
 
-/// The value span (whole token, quotes included) of the member `key` of the object opening at `buf[open]`: the last
-/// one when the key repeats, as `JSON.parse` keeps the last. `Some(None)` when there is no such member; `None` when the
+/// A member found by [`member_value`]: its value span (whole token, quotes included) and, when asked for, the value
+/// span of a member of that value (if it is an object that has it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Found {
+    pub(crate) value: (usize, usize),
+    pub(crate) inner: Option<(usize, usize)>,
+}
+
+/// Walks the object opening at `buf[open]` and returns the member `key` — the last one when the key repeats, as
+/// `JSON.parse` keeps the last — with the position after the closing brace. With `inner`, an object value of `key` is
+/// walked for its member `inner` in the same pass instead of being skipped (and read again later). `None` when the
 /// bytes are not a valid object (cannot happen after the envelope scan, but no input may panic).
 ///
 /// Keys written with escapes are decoded before comparing, so `"n\u0061me"` is `name`.
-pub(crate) fn member_value(buf: &[u8], open: usize, key: &[u8]) -> Option<Option<(usize, usize)>> {
+pub(crate) fn member_value(
+    buf: &[u8],
+    open: usize,
+    key: &[u8],
+    inner: Option<&[u8]>,
+) -> Option<(Option<Found>, usize)> {
     if buf.get(open) != Some(&b'{') {
         return None;
     }
     let mut found = None;
     let mut i = skip_ws(buf, open + 1);
     if buf.get(i) == Some(&b'}') {
-        return Some(None);
+        return Some((None, i + 1));
     }
     loop {
         if buf.get(i) != Some(&b'"') {
             return None;
         }
-        let (close, escaped) = scan_string(buf, i + 1)?;
+        let (close, escaped) = string_end(buf, i + 1)?;
         let matches = key_equals(buf.get(i + 1..close)?, escaped, key);
         let colon = skip_ws(buf, close + 1);
         if buf.get(colon) != Some(&b':') {
             return None;
         }
         let start = skip_ws(buf, colon + 1);
-        let end = skip_value(buf, start)?;
-        if matches {
-            found = Some((start, end));
-        }
+        let end = match inner {
+            Some(inner_key) if matches && buf.get(start) == Some(&b'{') => {
+                let (member, end) = member_value(buf, start, inner_key, None)?;
+                found = Some(Found {
+                    value: (start, end),
+                    inner: member.map(|m| m.value),
+                });
+                end
+            }
+            _ => {
+                let end = skip_value(buf, start)?;
+                if matches {
+                    found = Some(Found {
+                        value: (start, end),
+                        inner: None,
+                    });
+                }
+                end
+            }
+        };
         i = skip_ws(buf, end);
         match buf.get(i)? {
             b',' => i = skip_ws(buf, i + 1),
-            b'}' => return Some(found),
+            b'}' => return Some((found, i + 1)),
             _ => return None,
         }
     }
@@ -298,7 +331,7 @@ pub(crate) fn member_value(buf: &[u8], open: usize, key: &[u8]) -> Option<Option
 /// which is exact only for text the envelope scan has accepted.
 fn skip_value(buf: &[u8], i: usize) -> Option<usize> {
     match *buf.get(i)? {
-        b'"' => Some(scan_string(buf, i + 1)?.0 + 1),
+        b'"' => Some(string_end(buf, i + 1)?.0 + 1),
         b't' => literal(buf, i, b"true"),
         b'f' => literal(buf, i, b"false"),
         b'n' => literal(buf, i, b"null"),
@@ -307,7 +340,7 @@ fn skip_value(buf: &[u8], i: usize) -> Option<usize> {
             let mut j = i + 1;
             loop {
                 match *buf.get(j)? {
-                    b'"' => j = scan_string(buf, j + 1)?.0 + 1,
+                    b'"' => j = string_end(buf, j + 1)?.0 + 1,
                     b'{' | b'[' => {
                         depth += 1;
                         j += 1;
@@ -324,6 +357,32 @@ fn skip_value(buf: &[u8], i: usize) -> Option<usize> {
             }
         }
         _ => scan_number(buf, i),
+    }
+}
+
+/// The closing quote of the string whose body starts at `buf[i]`, and whether the body has a backslash. Unlike
+/// `lex::scan_string` it does not validate (escapes, control bytes): the envelope scan has done that, and the walk
+/// after it runs over the same bytes a second time, so it should cost as little as possible.
+fn string_end(buf: &[u8], mut i: usize) -> Option<(usize, bool)> {
+    let mut escaped = false;
+    let short = buf.len().min(i + SHORT_STRING);
+    while i < short {
+        match *buf.get(i)? {
+            b'"' => return Some((i, escaped)),
+            b'\\' => {
+                escaped = true;
+                i += 2;
+            }
+            _ => i += 1,
+        }
+    }
+    loop {
+        let j = i + memchr2(b'"', b'\\', buf.get(i..)?)?;
+        if *buf.get(j)? == b'"' {
+            return Some((j, escaped));
+        }
+        escaped = true;
+        i = j + 2;
     }
 }
 
@@ -472,6 +531,15 @@ mod tests {
             rw(r#"{"id":1,"params":{"name":"a\u0062c"}}"#, "1", 2),
             Err(NameEscaped)
         );
+        // The last duplicate of params (or name) is the one that counts.
+        let dup = [
+            r#"{"id":1,"params":{"name":"ns__a"},"params":{"x":1}}"#,
+            r#"{"id":1,"params":{"name":"ns__a"},"params":5}"#,
+            r#"{"id":1,"params":{"name":"ns__a","name":null}}"#,
+        ];
+        for frame in dup {
+            assert_eq!(rw(frame, "1", 2), Err(NoName), "{frame}");
+        }
         assert_eq!(
             rw(r#"{"id":1,"params":{"name":"a"}}"#, "1", 2),
             Err(NameTooShort)
@@ -570,12 +638,19 @@ mod tests {
     #[test]
     fn member_value_skips_nested_values() {
         let text = br#"{"a":[1,{"name":"no"}],"s":"\"}]","name":"yes","n":-1e5,"t":true}"#;
-        let (s, e) = member_value(text, 0, b"name").unwrap().unwrap();
+        let value = |key: &[u8]| member_value(text, 0, key, None).unwrap().0.map(|f| f.value);
+        let (s, e) = value(b"name").unwrap();
         assert_eq!(&text[s..e], br#""yes""#);
-        let (s, e) = member_value(text, 0, b"t").unwrap().unwrap();
+        let (s, e) = value(b"t").unwrap();
         assert_eq!(&text[s..e], b"true");
-        assert_eq!(member_value(text, 0, b"zz"), Some(None));
-        assert_eq!(member_value(b"{}", 0, b"a"), Some(None));
-        assert_eq!(member_value(b"{\"a\":", 0, b"a"), None);
+        assert_eq!(value(b"zz"), None);
+        assert_eq!(member_value(text, 0, b"a", None).unwrap().1, text.len());
+        assert_eq!(member_value(b"{}", 0, b"a", None), Some((None, 2)));
+        assert_eq!(member_value(b"{\"a\":", 0, b"a", None), None);
+        // The inner member is found in the same walk; a later duplicate of the outer key replaces it.
+        let text = br#"{"p":{"x":1,"q":"v"},"p":{"q":[2]}}"#;
+        let found = member_value(text, 0, b"p", Some(b"q")).unwrap().0.unwrap();
+        let (s, e) = found.inner.unwrap();
+        assert_eq!(&text[s..e], b"[2]");
     }
 }

@@ -47,8 +47,12 @@ let cutFrom = 0;
 let cutTo = 0;
 
 // Results of `memberValue` (module-level so that the hot path allocates nothing).
+let foundValue = 0;
 let valueStart = 0;
 let valueEnd = 0;
+let foundInner = 0;
+let innerStart = 0;
+let innerEnd = 0;
 
 function skipWs(buf: Buffer, i: number, end: number): number {
   while (i < end) {
@@ -170,16 +174,31 @@ function keyEquals(buf: Buffer, s: number, e: number, escaped: boolean, want: re
 }
 
 /**
- * Finds the member `key` (the last one, as JSON.parse keeps) of the valid object opening at `buf[open]`: 1 with its
- * value span (quotes included) in valueStart/valueEnd, 0 when absent, -1 when the bytes are not an object.
+ * Walks the valid object opening at `buf[open]` for its member `key` (the last one, as JSON.parse keeps): returns the
+ * position after the closing brace, or -1 when the bytes are not an object. When found, `foundValue` is 1 and
+ * valueStart/valueEnd hold its value span (quotes included). With `inner`, an object value of `key` is walked for its
+ * member `inner` in the same pass (innerStart/innerEnd, `foundInner`) instead of being skipped and read again.
  */
-function memberValue(buf: Buffer, open: number, end: number, key: readonly number[]): number {
+function memberValue(
+  buf: Buffer,
+  open: number,
+  end: number,
+  key: readonly number[],
+  inner: readonly number[] | null,
+): number {
   if (buf[open] !== LBRACE) return -1;
   let found = 0;
   let start = 0;
   let stop = 0;
+  let hasInner = 0;
+  let iStart = 0;
+  let iEnd = 0;
   let i = skipWs(buf, open + 1, end);
-  if (buf[i] === RBRACE) return 0;
+  if (buf[i] === RBRACE) {
+    foundValue = 0;
+    foundInner = 0;
+    return i + 1;
+  }
   for (;;) {
     if (i >= end || buf[i] !== QUOTE) return -1;
     const close = stringEnd(buf, i + 1, end);
@@ -188,8 +207,18 @@ function memberValue(buf: Buffer, open: number, end: number, key: readonly numbe
     const colon = skipWs(buf, close + 1, end);
     if (buf[colon] !== COLON) return -1;
     const vs = skipWs(buf, colon + 1, end);
-    const ve = skipValue(buf, vs, end);
-    if (ve < 0) return -1;
+    let ve: number;
+    if (matches && inner !== null && buf[vs] === LBRACE) {
+      ve = memberValue(buf, vs, end, inner, null);
+      if (ve < 0) return -1;
+      hasInner = foundValue;
+      iStart = valueStart;
+      iEnd = valueEnd;
+    } else {
+      ve = skipValue(buf, vs, end);
+      if (ve < 0) return -1;
+      if (matches) hasInner = 0;
+    }
     if (matches) {
       found = 1;
       start = vs;
@@ -201,9 +230,13 @@ function memberValue(buf: Buffer, open: number, end: number, key: readonly numbe
     if (b === COMMA) {
       i = skipWs(buf, i + 1, end);
     } else if (b === RBRACE) {
+      foundValue = found;
       valueStart = start;
       valueEnd = stop;
-      return found;
+      foundInner = hasInner;
+      innerStart = iStart;
+      innerEnd = iEnd;
+      return i + 1;
     } else {
       return -1;
     }
@@ -241,14 +274,12 @@ function plan(buf: Buffer, s: number, e: number, ids: Buffer, is: number, ie: nu
   cutFrom = cutTo = 0;
   if (prefix === 0) return ForwardStatus.OK;
 
-  const found = memberValue(buf, root, e, PARAMS);
-  if (found < 0) return ForwardStatus.NOT_AN_OBJECT;
-  if (found === 0 || buf[valueStart] !== LBRACE) return ForwardStatus.NO_NAME;
-  const named = memberValue(buf, valueStart, e, NAME);
-  if (named < 0) return ForwardStatus.NOT_AN_OBJECT;
-  if (named === 0 || buf[valueStart] !== QUOTE) return ForwardStatus.NO_NAME;
-  const body = valueStart + 1;
-  const bodyEnd = valueEnd - 1;
+  // One walk: `params` → `name` is found while skipping the top-level members, so params is read only once.
+  if (memberValue(buf, root, e, PARAMS, NAME) < 0) return ForwardStatus.NOT_AN_OBJECT;
+  if (foundValue === 0 || buf[valueStart] !== LBRACE) return ForwardStatus.NO_NAME;
+  if (foundInner === 0 || buf[innerStart] !== QUOTE) return ForwardStatus.NO_NAME;
+  const body = innerStart + 1;
+  const bodyEnd = innerEnd - 1;
   if (hasBackslash(buf, body, bodyEnd)) return ForwardStatus.NAME_ESCAPED;
   // Cutting before a UTF-8 continuation byte would leave half a character.
   if (bodyEnd - body < prefix || (body + prefix < bodyEnd && (buf[body + prefix]! & 0xc0) === 0x80)) {
