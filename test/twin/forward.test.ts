@@ -265,6 +265,8 @@ const idArb = fc.oneof(
   fc.nat().map(String),
   fc.string({ maxLength: 6 }).map((s) => JSON.stringify(s)),
   fc.constantFrom('', '01', '-', '"\\"', ' 1', '1e5', '"\\u00e9"', 'null', '"a" '),
+  // Quoted odd bytes: control bytes, broken escapes.
+  fc.uint8Array({ maxLength: 4 }).map((b) => `"${Buffer.from(b).toString('latin1')}"`),
 );
 
 describe.skipIf(native === undefined)('rewriteFrames: twin and native agree', () => {
