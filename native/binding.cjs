@@ -841,6 +841,7 @@ module.exports.coreVersion = nativeBinding.coreVersion
 module.exports.encodeFrames = nativeBinding.encodeFrames
 module.exports.encodeJoined = nativeBinding.encodeJoined
 module.exports.getSocketOptions = nativeBinding.getSocketOptions
+module.exports.nameSpans = nativeBinding.nameSpans
 module.exports.rewriteFrames = nativeBinding.rewriteFrames
 module.exports.scanEnvelope = nativeBinding.scanEnvelope
 module.exports.setSocketOptions = nativeBinding.setSocketOptions

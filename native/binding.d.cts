@@ -82,6 +82,13 @@ export declare function encodeJoined(framing: number, maxMessageSize: number, jo
 export declare function getSocketOptions(fd: number, out: Int32Array): void
 
 /**
+ * Finds `params.name` in frames `0..count` (frame `i` = `frames[frameEnds[i-1]..frameEnds[i]]`) without parsing
+ * them: writes the span of its string value (quotes excluded, relative to the frame's start) into `out[2i]`,
+ * `out[2i+1]`, or `-status` and 0 (1 not an object, 3 no string name, 4 a name with escapes). One crossing per batch.
+ */
+export declare function nameSpans(frames: Uint8Array, frameEnds: Uint32Array, count: number, out: Int32Array): void
+
+/**
  * Rewrites frames `0..count` (frame `i` = `frames[frameEnds[i-1]..frameEnds[i]]`) with new id `i` (raw JSON in
  * `ids[idEnds[i-1]..idEnds[i]]`) and `prefixes[i]` bytes cut off `params.name` (0: id only) into `dst`, back to back;
  * writes each output frame's end into `outEnds` and its status into `status` (0 ok, else the frame is copied

@@ -199,6 +199,12 @@ export interface CoreBinding {
     outEnds: Uint32Array,
     status: Uint32Array,
   ): number;
+  /**
+   * Finds `params.name` in frames 0..count-1 without parsing them (docs/core-api.md §Forward): the span of its string
+   * value (quotes excluded, relative to the frame's start) into out[2i], out[2i+1], or -ForwardStatus and 0 when it has
+   * none (NOT_AN_OBJECT, NO_NAME, NAME_ESCAPED). Throws for count, ends or out as rewriteFrames does.
+   */
+  nameSpans(frames: Uint8Array, frameEnds: Uint32Array, count: number, out: Int32Array): void;
   /** Frames the `\n`-joined messages in `joined` into dst; returns bytes written or -(i+1) for the first refused one. */
   encodeJoined(framing: number, maxMessageSize: number, joined: string, dst: Uint8Array): number;
   /**

@@ -24,6 +24,7 @@ interface NativeExports {
   encodeFrames: CoreBinding['encodeFrames'];
   encodeJoined: CoreBinding['encodeJoined'];
   rewriteFrames: CoreBinding['rewriteFrames'];
+  nameSpans: CoreBinding['nameSpans'];
   setSocketOptions: CoreBinding['setSocketOptions'];
   getSocketOptions: CoreBinding['getSocketOptions'];
   coreVersion(): string;
@@ -49,6 +50,7 @@ function fromNative(native: NativeExports): CoreBinding {
     encodeFrames: native.encodeFrames,
     encodeJoined: native.encodeJoined,
     rewriteFrames: native.rewriteFrames,
+    nameSpans: native.nameSpans,
     setSocketOptions: native.setSocketOptions,
     getSocketOptions: native.getSocketOptions,
   };

@@ -287,3 +287,50 @@ describe.skipIf(native === undefined)('rewriteFrames: twin and native agree', ()
     expect([...seen].sort()).toEqual([0, 1, 2, 3, 4, 5, 6]);
   });
 });
+
+function spans(core: CoreBinding, frames: readonly (string | Uint8Array)[]): number[] {
+  const f = join(frames);
+  const out = new Int32Array(2 * frames.length);
+  core.nameSpans(f.bytes, f.ends, frames.length, out);
+  return [...out];
+}
+
+for (const [name, core] of cores) {
+  describe.skipIf(core === undefined)(`nameSpans (${name})`, () => {
+    const c = core as CoreBinding;
+    it('finds params.name without parsing, or says why not', () => {
+      const call =
+        '{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"arguments":{"name":"x"},"name":"up__echo"}}';
+      const s = spans(c, [call, '{"id":1,"params":{"name":"a\\u0062"}}', '{"id":1,"params":{"uri":"x"}}', '[1]']);
+      expect(call.slice(s[0], s[1])).toBe('up__echo');
+      expect(s.slice(2)).toEqual([
+        -ForwardStatus.NAME_ESCAPED,
+        0,
+        -ForwardStatus.NO_NAME,
+        0,
+        -ForwardStatus.NOT_AN_OBJECT,
+        0,
+      ]);
+      expect(() => c.nameSpans(Buffer.from('{}'), Uint32Array.of(2), 1, new Int32Array(1))).toThrow(/too small/);
+    });
+  });
+}
+
+describe.skipIf(native === undefined)('nameSpans: twin and native agree', () => {
+  it('on random frames, and a found span is params.name as JSON.parse reads it', () => {
+    fc.assert(
+      fc.property(fc.array(frameArb, { maxLength: 8 }), (frames) => {
+        const twin = spans(twinBinding, frames);
+        expect(twin).toEqual(spans(native as CoreBinding, frames));
+        frames.forEach((f, i) => {
+          const start = twin[2 * i] as number;
+          if (start < 0) return;
+          const bytes = typeof f === 'string' ? Buffer.from(f, 'utf8') : Buffer.from(f);
+          const parsed = JSON.parse(bytes.toString('utf8')) as { params: { name: string } };
+          expect(bytes.subarray(start, twin[2 * i + 1]).toString('utf8')).toBe(parsed.params.name);
+        });
+      }),
+      { numRuns: 300 },
+    );
+  });
+});

@@ -236,6 +236,18 @@ fn plan(frame: &[u8], new_id: &[u8], prefix: usize) -> Result<Plan, ForwardError
 /// The range of the first `prefix` bytes of the string `params.name` in a valid frame whose root object opens at
 /// `root`.
 fn name_cut(frame: &[u8], root: usize, prefix: usize) -> Result<(usize, usize), ForwardError> {
+    let (start, end) = name_body(frame, root)?;
+    let body = &frame[start..end];
+    // Cutting before a UTF-8 continuation byte would leave half a character.
+    if body.len() < prefix || body.get(prefix).is_some_and(|&b| b & 0xC0 == 0x80) {
+        return Err(ForwardError::NameTooShort);
+    }
+    Ok((start, start + prefix))
+}
+
+/// The byte range of the string value of `params.name` (quotes excluded) in a valid frame whose root object opens at
+/// `root`; NameEscaped when it holds a backslash (its bytes are then not its value).
+fn name_body(frame: &[u8], root: usize) -> Result<(usize, usize), ForwardError> {
     // One walk: `params` → `name` is found while skipping the top-level members, so params is read only once.
     let (params, _) =
         member_value(frame, root, b"params", Some(b"name")).ok_or(ForwardError::NotAnObject)?;
@@ -244,19 +256,67 @@ fn name_cut(frame: &[u8], root: usize, prefix: usize) -> Result<(usize, usize), 
         return Err(ForwardError::NoName);
     }
     let (start, end) = params.inner.ok_or(ForwardError::NoName)?;
-    if frame.get(start) != Some(&b'"') {
+    if frame.get(start) != Some(&b'"') || end < start + 2 {
         return Err(ForwardError::NoName);
     }
-    // The value span includes the quotes.
     let body = frame.get(start + 1..end - 1).ok_or(ForwardError::NoName)?;
     if body.contains(&b'\\') {
         return Err(ForwardError::NameEscaped);
     }
-    // Cutting before a UTF-8 continuation byte would leave half a character.
-    if body.len() < prefix || body.get(prefix).is_some_and(|&b| b & 0xC0 == 0x80) {
-        return Err(ForwardError::NameTooShort);
+    Ok((start + 1, end - 1))
+}
+
+/// The byte range of `params.name`'s string value (quotes excluded) in `frame`, checked by the envelope scan first:
+/// how the gateway reads the namespace of a `tools/call` or `prompts/get` without parsing the request.
+pub fn name_span(frame: &[u8]) -> Result<(usize, usize), ForwardError> {
+    let env = scan_envelope(frame);
+    let root = skip_ws(frame, 0);
+    if env.kind == Kind::Invalid || frame.get(root) != Some(&b'{') {
+        return Err(ForwardError::NotAnObject);
     }
-    Ok((start + 1, start + 1 + prefix))
+    name_body(frame, root)
+}
+
+/// [`name_span`] of `count` frames in one call (frame `i` = `frames[frame_ends[i-1]..frame_ends[i]]`): writes the
+/// span of frame `i`, relative to the frame's start, into `out[2i]`, `out[2i+1]`, or `-code` and 0 when it has none
+/// ([`ForwardError::code`]: 1 not an object, 3 no name, 4 escaped).
+pub fn name_spans(
+    frames: &[u8],
+    frame_ends: &[u32],
+    count: usize,
+    out: &mut [i32],
+) -> Result<(), CoreError> {
+    if count > frame_ends.len() {
+        return Err(CoreError::CountOutOfRange {
+            count,
+            len: frame_ends.len(),
+        });
+    }
+    check_ends(frame_ends, count, frames.len())?;
+    if out.len() < 2 * count {
+        return Err(CoreError::OutputTooSmall {
+            needed: 2 * count,
+            got: out.len(),
+        });
+    }
+    let mut f0 = 0usize;
+    for k in 0..count {
+        let f1 = frame_ends[k] as usize;
+        let frame = frames.get(f0..f1).unwrap_or(&[]);
+        f0 = f1;
+        match name_span(frame) {
+            // Frames fit in i32 offsets (the decoder's records are i32 too).
+            Ok((s, e)) => {
+                out[2 * k] = i32::try_from(s).unwrap_or(i32::MAX);
+                out[2 * k + 1] = i32::try_from(e).unwrap_or(i32::MAX);
+            }
+            Err(err) => {
+                out[2 * k] = -(err.code() as i32);
+                out[2 * k + 1] = 0;
+            }
+        }
+    }
+    Ok(())
 }
 
 /// A member found by [`member_value`]: its value span (whole token, quotes included) and, when asked for, the value
@@ -449,6 +509,32 @@ fn is_id_literal(id: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn name_span_finds_the_namespace_without_parsing() {
+        let f = br#"{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"arguments":{"name":"x"},"name":"up__echo"}}"#;
+        let (s, e) = name_span(f).unwrap();
+        assert_eq!(&f[s..e], b"up__echo");
+        assert_eq!(
+            name_span(br#"{"id":1,"params":{"name":"a\u0062"}}"#),
+            Err(ForwardError::NameEscaped)
+        );
+        assert_eq!(
+            name_span(br#"{"id":1,"params":{"uri":"x"}}"#),
+            Err(ForwardError::NoName)
+        );
+        assert_eq!(
+            name_span(br#"{"id":1,"params":{"name":3}}"#),
+            Err(ForwardError::NoName)
+        );
+        assert_eq!(name_span(b"[1]"), Err(ForwardError::NotAnObject));
+        let frames = [&f[..], b"{}", br#"{"params":{"name":""}}"#].concat();
+        let ends = [f.len() as u32, f.len() as u32 + 2, frames.len() as u32];
+        let mut out = [0i32; 6];
+        name_spans(&frames, &ends, 3, &mut out).unwrap();
+        assert_eq!(out, [s as i32, e as i32, -3, 0, 19, 19]);
+        assert!(name_spans(&frames, &ends, 3, &mut [0i32; 5]).is_err());
+    }
 
     fn rw(frame: &str, id: &str, prefix: usize) -> Result<String, ForwardError> {
         let mut out = Vec::new();

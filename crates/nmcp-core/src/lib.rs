@@ -20,7 +20,9 @@ pub use decoder::{Decoder, MAX_CHUNK_LEN};
 pub use encode::{encode_frames, encode_joined, frame_joined_in_place};
 pub use envelope::{scan_envelope, Envelope, Kind, Span, ValueType};
 pub use error::CoreError;
-pub use forward::{rewrite_batch, rewrite_id, rewrite_request, ForwardError};
+pub use forward::{
+    name_span, name_spans, rewrite_batch, rewrite_id, rewrite_request, ForwardError,
+};
 pub use framing::{
     validate_max_message_size, Framing, Status, DEFAULT_MAX_MESSAGE_SIZE, MAX_MESSAGE_SIZE_LIMIT,
     RECORD_STRIDE,

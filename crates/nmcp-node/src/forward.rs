@@ -54,3 +54,16 @@ pub fn rewrite_frames(
     // typed arrays up to 4 GiB); refuse rather than truncate.
     u32::try_from(written).map_err(|_| Error::new(Status::InvalidArg, "output exceeds 4 GiB"))
 }
+
+/// Finds `params.name` in frames `0..count` (frame `i` = `frames[frameEnds[i-1]..frameEnds[i]]`) without parsing
+/// them: writes the span of its string value (quotes excluded, relative to the frame's start) into `out[2i]`,
+/// `out[2i+1]`, or `-status` and 0 (1 not an object, 3 no string name, 4 a name with escapes). One crossing per batch.
+#[napi(catch_unwind)]
+pub fn name_spans(
+    frames: &[u8],
+    frame_ends: &[u32],
+    count: u32,
+    mut out: Int32ArraySlice,
+) -> Result<()> {
+    nmcp_core::name_spans(frames, frame_ends, count as usize, out_slice(&mut out)).map_err(to_napi)
+}

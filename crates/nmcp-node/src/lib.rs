@@ -17,7 +17,7 @@ mod forward;
 mod router;
 mod sockopt;
 
-pub use forward::rewrite_frames;
+pub use forward::{name_spans, rewrite_frames};
 pub use sockopt::SocketOptionValues;
 
 /// A JS-owned typed array that this call writes into.

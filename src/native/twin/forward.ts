@@ -375,3 +375,38 @@ export function rewriteFrames(
   }
   return w;
 }
+
+/**
+ * The span of `params.name`'s string value in `buf[s..e)` (absolute offsets in nameFrom/nameTo), or the failure
+ * status — the core's `name_span`.
+ */
+let nameFrom = 0;
+let nameTo = 0;
+function nameSpan(buf: Buffer, s: number, e: number): number {
+  scanEnvelopeRange(buf, s, e, env, 0);
+  const root = skipWs(buf, s, e);
+  if ((env[0]! & 0xf) === Kind.INVALID || root >= e || buf[root] !== LBRACE) return ForwardStatus.NOT_AN_OBJECT;
+  if (memberValue(buf, root, e, PARAMS, NAME) < 0) return ForwardStatus.NOT_AN_OBJECT;
+  if (foundValue === 0 || buf[valueStart] !== LBRACE) return ForwardStatus.NO_NAME;
+  if (foundInner === 0 || buf[innerStart] !== QUOTE || innerEnd < innerStart + 2) return ForwardStatus.NO_NAME;
+  if (hasBackslash(buf, innerStart + 1, innerEnd - 1)) return ForwardStatus.NAME_ESCAPED;
+  nameFrom = innerStart + 1;
+  nameTo = innerEnd - 1;
+  return ForwardStatus.OK;
+}
+
+/** See the binding: `params.name` spans of `count` frames, relative to each frame, or `-status` and 0. */
+export function nameSpans(frames: Uint8Array, frameEnds: Uint32Array, count: number, out: Int32Array): void {
+  if (count > frameEnds.length) throw new RangeError(`count ${count} exceeds the ${frameEnds.length} entries of ends`);
+  checkEnds(frameEnds, count, frames.length);
+  if (out.length < 2 * count) throw new RangeError(`output too small: ${2 * count} elements needed, got ${out.length}`);
+  const buf = toBuffer(frames);
+  let f0 = 0;
+  for (let k = 0; k < count; k++) {
+    const f1 = frameEnds[k]!;
+    const code = nameSpan(buf, f0, f1);
+    out[2 * k] = code === ForwardStatus.OK ? nameFrom - f0 : -code;
+    out[2 * k + 1] = code === ForwardStatus.OK ? nameTo - f0 : 0;
+    f0 = f1;
+  }
+}

@@ -7,7 +7,7 @@ import type { BindingDecoder, CoreBinding, SocketOptionValues } from '../binding
 import { Framing } from '../binding-types.js';
 import { checkFramingOptions, encodeFrames, encodeJoined } from './encode.js';
 import { scanEnvelope } from './envelope.js';
-import { rewriteFrames } from './forward.js';
+import { nameSpans, rewriteFrames } from './forward.js';
 import { LengthPrefixedDecoder } from './length-prefixed-decoder.js';
 import { NdjsonDecoder } from './ndjson-decoder.js';
 import { TwinRouter } from './router.js';
@@ -34,6 +34,7 @@ export const twinBinding: CoreBinding = {
   encodeFrames,
   encodeJoined,
   rewriteFrames,
+  nameSpans,
   setSocketOptions,
   getSocketOptions,
 };
