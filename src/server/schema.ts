@@ -113,6 +113,19 @@ export function compileSchema(
   };
 }
 
+/**
+ * A JSON Schema kept for listing only: not compiled, every value passes (a proxied tool's schema, which the server
+ * behind the proxy checks). Throws NmcpError(INVALID_OPTION) unless `schema` is a JSON object.
+ */
+export function listedOnly(schema: SchemaLike, what: string, _io?: 'input' | 'output'): CompiledSchema {
+  if (!isObject(schema) || isStandardSchema(schema)) {
+    throw new NmcpError(ErrorCode.INVALID_OPTION, `${what} of a passthrough tool must be a JSON Schema object`, {
+      what,
+    });
+  }
+  return { json: schema as JsonObject, validate: (value) => ({ ok: true, value }) };
+}
+
 function compileStandard(schema: StandardSchemaV1, what: string, io: 'input' | 'output', objectRoot: boolean) {
   const json = standardToJsonSchema(schema, io, what);
   if (objectRoot && json.type !== undefined && json.type !== 'object') {

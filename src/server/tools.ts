@@ -14,6 +14,7 @@ import { Registration } from './registration.js';
 import {
   type CompiledSchema,
   compileSchema,
+  listedOnly,
   type SchemaLike,
   type StandardSchemaV1,
   type Validation,
@@ -38,6 +39,13 @@ export interface ToolConfig<Input extends SchemaLike | undefined = SchemaLike | 
    * -32601 for a 2025-11-25 call without `task`). Listed in tools/list. Default 'forbidden'.
    */
   execution?: { taskSupport?: TaskSupport };
+  /**
+   * A proxied tool (McpGateway): `inputSchema` and `outputSchema` must be JSON Schema objects and are listed as given
+   * but never compiled nor checked (the server behind the proxy validates), the result is sent as the handler returns
+   * it, and an McpError the handler throws is answered as that JSON-RPC error rather than an `isError` result.
+   * Default false.
+   */
+  passthrough?: boolean;
 }
 
 /** The arguments a handler receives: a Standard Schema's output type, else a JSON object. */
@@ -86,14 +94,17 @@ export class RegisteredTool extends Registration<ToolUpdate, ToolRegistry> {
   /** @internal */ output: CompiledSchema | undefined;
   /** @internal */ handler: ToolHandler<never>;
   /** @internal */ taskSupport: TaskSupport;
+  /** @internal */ readonly passthrough: boolean;
 
   constructor(registry: ToolRegistry, name: string, config: ToolConfig, handler: ToolHandler<never>) {
     super(registry, name);
     this.taskSupport = taskSupportOf(name, config.execution);
     this.config = config;
     this.handler = handler;
-    this.input = config.inputSchema && compileSchema(config.inputSchema, `tool "${name}" inputSchema`, 'input');
-    this.output = config.outputSchema && compileSchema(config.outputSchema, `tool "${name}" outputSchema`, 'output');
+    this.passthrough = config.passthrough === true;
+    const compile = this.passthrough ? listedOnly : compileSchema;
+    this.input = config.inputSchema && compile(config.inputSchema, `tool "${name}" inputSchema`, 'input');
+    this.output = config.outputSchema && compile(config.outputSchema, `tool "${name}" outputSchema`, 'output');
   }
 
   /** Changes the tool; schemas given are compiled now (throws NmcpError for an invalid one, changing nothing). */
@@ -105,15 +116,16 @@ export class RegisteredTool extends Registration<ToolUpdate, ToolRegistry> {
     }
     if (changes.outputSchema === null) delete config.outputSchema;
     else if (changes.outputSchema !== undefined) config.outputSchema = changes.outputSchema;
+    const compile = this.passthrough ? listedOnly : compileSchema;
     const input =
       changes.inputSchema !== undefined
-        ? compileSchema(changes.inputSchema, `tool "${name}" inputSchema`, 'input')
+        ? compile(changes.inputSchema, `tool "${name}" inputSchema`, 'input')
         : this.input;
     const output =
       changes.outputSchema === null
         ? undefined
         : changes.outputSchema !== undefined
-          ? compileSchema(changes.outputSchema, `tool "${name}" outputSchema`, 'output')
+          ? compile(changes.outputSchema, `tool "${name}" outputSchema`, 'output')
           : this.output;
     const taskSupport = taskSupportOf(name, config.execution);
     if (name !== this.name) this.owner.rename(this, this.name, name);
@@ -201,7 +213,7 @@ export class ToolRegistry extends NamedRegistry<RegisteredTool> {
         );
       }
     }
-    if (tool.input === undefined) return this.#dispatch(tool, args, ctx, legacyTask);
+    if (tool.input === undefined || tool.passthrough) return this.#dispatch(tool, args, ctx, legacyTask);
     const checked = tool.input.validate(args);
     if (isPromiseLike(checked)) {
       return Promise.resolve(checked).then((v) => this.#validated(tool, v, ctx, legacyTask));
@@ -243,12 +255,13 @@ export class ToolRegistry extends NamedRegistry<RegisteredTool> {
     try {
       result = (tool.handler as ToolHandler<unknown>)(args, ctx);
     } catch (err) {
+      if (tool.passthrough && err instanceof McpError) throw err;
       return this.#failed(err, ctx);
     }
     if (isPromiseLike(result)) {
       return Promise.resolve(result).then(
         (r) => this.#finish(tool, r, ctx),
-        (err: unknown) => this.#failed(err, ctx),
+        (err: unknown) => (tool.passthrough && err instanceof McpError ? Promise.reject(err) : this.#failed(err, ctx)),
       );
     }
     return this.#finish(tool, result, ctx);
@@ -321,7 +334,7 @@ export class ToolRegistry extends NamedRegistry<RegisteredTool> {
         r.structuredContent === undefined ? [] : [{ type: 'text', text: JSON.stringify(r.structuredContent) }];
       r = { ...r, content: text };
     }
-    if (!tool.output || r.isError === true) return r;
+    if (!tool.output || r.isError === true || tool.passthrough) return r;
     if (r.structuredContent === undefined) {
       return toolError(
         `Output validation error: Tool ${tool.name} has an output schema but no structured content was provided`,
