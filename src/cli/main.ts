@@ -15,6 +15,9 @@ Usage:
   nmcp host --config FILE
                          host several example servers in one process, by name: Streamable HTTP at
                          /mcp/<name> on one port, TCP / Unix listeners per server (\`nmcp host --help\`)
+  nmcp gateway --config FILE (--stdio | --tcp PORT | --http PORT)
+                         one MCP endpoint in front of several upstream servers, their tools, prompts and
+                         resources named <upstream>__<name> (\`nmcp gateway --help\`)
   nmcp call (--stdio "<server command>" | --tcp HOST:PORT | --unix PATH | --http URL) METHOD [ARGS…]
                          connect to a server, make one request (tools/call NAME k=v …, resources/read URI,
                          prompts/get NAME k=v …, tools/list, ping, …) and print the result as JSON
@@ -43,6 +46,7 @@ function packageVersion(): string {
 const SUBCOMMANDS: Record<string, () => Promise<(argv: string[]) => Promise<number>>> = {
   serve: async () => (await import('./serve.js')).serve,
   host: async () => (await import('./host.js')).host,
+  gateway: async () => (await import('./gateway.js')).gateway,
   call: async () => (await import('./call.js')).call,
   bench: async () => (await import('./bench.js')).bench,
   load: async () => (await import('./load.js')).load,
