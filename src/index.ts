@@ -78,6 +78,24 @@ export type { BatchWriterInit, BatchWriterStats, WriteSink } from './framing/bat
 export { BatchWriter } from './framing/batch-writer.js';
 export type { DecodedRecord, EnvelopeId, FrameDecoderOptions } from './framing/frame-decoder.js';
 export { decodeRecords, FrameDecoder } from './framing/frame-decoder.js';
+// The gateway: one endpoint in front of N upstream MCP servers (docs/gateway.md).
+export type {
+  Admission,
+  BreakerOptions,
+  BreakerState,
+  Clock,
+  GatewayStats,
+  HttpUpstream,
+  McpGatewayOptions,
+  ReconnectPolicy,
+  StdioUpstream,
+  TcpUpstream,
+  UnixUpstream,
+  UpstreamConfig,
+  UpstreamState,
+  UpstreamStats,
+} from './gateway/index.js';
+export { CircuitBreaker, DEFAULT_GATEWAY_OPTIONS, McpGateway } from './gateway/index.js';
 // The multi-server host (docs/host.md).
 export type {
   HostedConnections,
