@@ -153,6 +153,23 @@ export class FrameDecoder {
     return this.#spanValue(base, (packed >> 4) & 0xf, (packed >> 8) & 1, 4) as EnvelopeId;
   }
 
+  /**
+   * The raw bytes of frame i's top-level `id` as written (quotes included for a string): a view, valid until the next
+   * push; undefined when the frame has no id. What a gateway puts back when it answers for another server.
+   */
+  idBytes(i: number): Buffer | undefined {
+    const base = RECORD_STRIDE * (1 + i);
+    const r = this.#records;
+    const packed = r[base + 3] as number;
+    const type = (packed >> 4) & 0xf;
+    if (type === ValueType.ABSENT || !this.isFrame(i)) return undefined;
+    const status = r[base];
+    const src = status === Status.FRAME ? this.#chunk : (this.#assembled as Buffer);
+    const offset = status === Status.FRAME ? (r[base + 1] as number) : 0;
+    const quoted = type === ValueType.STRING ? 1 : 0;
+    return src.subarray(offset + (r[base + 4] as number) - quoted, offset + (r[base + 5] as number) + quoted);
+  }
+
   /** The top-level `method` of frame i when it is a string, else undefined. */
   method(i: number): string | undefined {
     const base = RECORD_STRIDE * (1 + i);

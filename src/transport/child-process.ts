@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import type { Readable, Writable } from 'node:stream';
 import { ErrorCode, NmcpError } from '../errors.js';
 import { StreamTransport, type StreamTransportOptions } from './stream-transport.js';
-import type { Transport, TransportSink } from './types.js';
+import type { FrameInterceptor, FrameTransport, TransportSink } from './types.js';
 
 export interface StdioClientTransportOptions extends Partial<StreamTransportOptions> {
   /** The server's executable. */
@@ -28,11 +28,12 @@ const STDERR_TAIL_BYTES = 4096;
  * The client side of the stdio transport: spawns the server and speaks NDJSON over its stdin/stdout.
  * Shutdown is clean: close stdin, wait; then SIGTERM, wait; then SIGKILL.
  */
-export class StdioClientTransport implements Transport {
+export class StdioClientTransport implements FrameTransport {
   readonly kind = 'stdio';
   readonly #options: StdioClientTransportOptions;
   #child: ChildProcessByStdio<Writable, Readable, Readable | null> | undefined;
   #inner: StreamTransport | undefined;
+  #interceptor: FrameInterceptor | undefined;
   #stderrTail = '';
   #exit: Promise<void> | undefined;
   #closing = false;
@@ -109,6 +110,7 @@ export class StdioClientTransport implements Transport {
       },
     });
     this.#inner = inner;
+    if (this.#interceptor) inner.setInterceptor(this.#interceptor);
     child.on('exit', (code, signal) => {
       if (this.#closing) return;
       const err = new NmcpError(
@@ -128,6 +130,16 @@ export class StdioClientTransport implements Transport {
         void this.#shutdown();
       },
     });
+  }
+
+  /** See FrameTransport (applies to the child's stream once it is spawned). */
+  setInterceptor(interceptor: FrameInterceptor | undefined): void {
+    this.#interceptor = interceptor;
+    this.#inner?.setInterceptor(interceptor);
+  }
+
+  sendFrame(frame: Uint8Array): boolean {
+    return this.#inner?.sendFrame(frame) ?? false;
   }
 
   send(message: string): boolean {

@@ -4,7 +4,7 @@ import { resolveOptions } from '../config/options.js';
 import { ErrorCode, NmcpError } from '../errors.js';
 import { BatchWriter } from '../framing/batch-writer.js';
 import { FrameDecoder } from '../framing/frame-decoder.js';
-import type { Transport, TransportSink } from './types.js';
+import type { FrameInterceptor, FrameTransport, TransportSink } from './types.js';
 
 /** Options of a byte-stream transport (stdio; TCP reuses them). Names and defaults are the seed's (camelCased). */
 export interface StreamTransportOptions {
@@ -64,7 +64,7 @@ export const STREAM_TRANSPORT_RULES = {
  * A Transport over a readable and a writable byte stream: frames with the native decoder, writes through a
  * BatchWriter, enforces readTimeoutMs / writeTimeoutMs, and pauses reading while output is blocked (flow control).
  */
-export class StreamTransport implements Transport {
+export class StreamTransport implements FrameTransport {
   readonly kind: string;
   readonly options: Readonly<StreamTransportOptions>;
   readonly #input: Readable;
@@ -73,6 +73,7 @@ export class StreamTransport implements Transport {
   readonly #writer: BatchWriter;
   #sink: TransportSink | undefined;
   #closed = false;
+  #interceptor: FrameInterceptor | undefined;
   #partial = false;
   /** Length-prefixed: bytes of an incomplete frame the decoder holds (for readTimeoutMs). */
   #heldBytes = 0;
@@ -148,15 +149,33 @@ export class StreamTransport implements Transport {
     this.#sink?.closed(reason);
   }
 
+  /** See FrameTransport: the interceptor sees each chunk's records before the sink. */
+  setInterceptor(interceptor: FrameInterceptor | undefined): void {
+    this.#interceptor = interceptor;
+  }
+
+  /** See FrameTransport: one frame's bytes, framed and batched like any message. */
+  sendFrame(frame: Uint8Array): boolean {
+    if (this.#closed) return false;
+    return this.#writer.write(frame);
+  }
+
   #onData = (chunk: Buffer): void => {
     const d = this.#decoder;
     const n = d.push(chunk);
+    const taken = this.#interceptor?.(d, n);
     const limit = this.options.maxMessagesPerTurn || Number.POSITIVE_INFINITY;
     if (this.#backlog.length === 0 && n <= limit) {
-      for (let i = 0; i < n && !this.#closed; i++) this.#deliver(d.isFrame(i) ? d.text(i) : (d.error(i) as NmcpError));
+      for (let i = 0; i < n && !this.#closed; i++) {
+        if (taken?.[i]) continue;
+        this.#deliver(d.isFrame(i) ? d.text(i) : (d.error(i) as NmcpError));
+      }
     } else {
       // More than one turn's worth: keep the rest (as text, since the decoder's views end at the next push).
-      for (let i = 0; i < n; i++) this.#backlog.push(d.isFrame(i) ? d.text(i) : (d.error(i) as NmcpError));
+      for (let i = 0; i < n; i++) {
+        if (taken?.[i]) continue;
+        this.#backlog.push(d.isFrame(i) ? d.text(i) : (d.error(i) as NmcpError));
+      }
       if (!this.#drainScheduled) this.#drainBacklog();
     }
     // A partial frame is pending when the chunk did not end on a frame boundary. NDJSON: it did not end with a newline.

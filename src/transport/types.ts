@@ -11,6 +11,7 @@
  */
 
 import type { NmcpError } from '../errors.js';
+import type { FrameDecoder } from '../framing/frame-decoder.js';
 import type { RequestId } from '../protocol/jsonrpc.js';
 
 export interface TransportSink {
@@ -44,4 +45,24 @@ export interface Transport {
   send(message: string, relatedRequestId?: RequestId): boolean;
   /** Closes the transport. Idempotent. */
   close(reason?: Error): Promise<void>;
+}
+
+/**
+ * Sees the records of each decoded chunk before the sink does (a gateway forwarding frames as bytes, without parsing
+ * them). Returns a mask with a non-zero byte for each record it took — those never reach the sink — or undefined when
+ * it took none. It must not keep the decoder's views past the call (they end at the next push).
+ */
+export type FrameInterceptor = (decoder: FrameDecoder, count: number) => Uint8Array | undefined;
+
+/** A byte-stream transport (stdio, TCP, Unix) that can intercept frames and send frames as bytes. */
+export interface FrameTransport extends Transport {
+  /** Sets (or with undefined removes) the interceptor; it sees chunks decoded from then on. */
+  setInterceptor(interceptor: FrameInterceptor | undefined): void;
+  /** Queues one frame's bytes (a JSON-RPC message, unframed: the transport frames it). False when not accepted. */
+  sendFrame(frame: Uint8Array): boolean;
+}
+
+export function isFrameTransport(t: Transport): t is FrameTransport {
+  const f = t as Partial<FrameTransport>;
+  return typeof f.setInterceptor === 'function' && typeof f.sendFrame === 'function';
 }

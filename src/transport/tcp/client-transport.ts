@@ -1,6 +1,6 @@
 import type { ConnectionOptions } from 'node:tls';
 import { ErrorCode, NmcpError } from '../../errors.js';
-import type { Transport, TransportSink } from '../types.js';
+import type { FrameInterceptor, FrameTransport, TransportSink } from '../types.js';
 import type { TcpTransport } from './connection.js';
 import { describeTarget, dial, type TcpDialTarget } from './dial.js';
 import {
@@ -49,7 +49,7 @@ const SCOPE = 'TcpClientTransport';
  * again with exponential backoff and full jitter, and tells it again when a new connection is up (`resumed`: McpClient
  * redoes its handshake). When the attempts run out it closes.
  */
-export class TcpClientTransport implements Transport {
+export class TcpClientTransport implements FrameTransport {
   readonly kind: 'tcp' | 'tls' | 'unix';
   readonly options: Readonly<TcpClientOptions>;
   readonly target: TcpDialTarget;
@@ -58,6 +58,7 @@ export class TcpClientTransport implements Transport {
   readonly #stats: TcpClientStats = { connects: 0, losses: 0, failedAttempts: 0 };
   #sink: TransportSink | undefined;
   #connection: TcpTransport | undefined;
+  #interceptor: FrameInterceptor | undefined;
   #closed = false;
   #reconnecting = false;
   #wakeUp: (() => void) | undefined;
@@ -133,6 +134,16 @@ export class TcpClientTransport implements Transport {
     await this.#attach(connection);
   }
 
+  /** See FrameTransport (kept across reconnects). */
+  setInterceptor(interceptor: FrameInterceptor | undefined): void {
+    this.#interceptor = interceptor;
+    this.#connection?.setInterceptor(interceptor);
+  }
+
+  sendFrame(frame: Uint8Array): boolean {
+    return this.#connection?.sendFrame(frame) ?? false;
+  }
+
   send(message: string): boolean {
     return this.#connection?.send(message) ?? false;
   }
@@ -150,6 +161,7 @@ export class TcpClientTransport implements Transport {
   async #attach(connection: TcpTransport): Promise<void> {
     const sink = this.#sink as TransportSink;
     this.#connection = connection;
+    if (this.#interceptor) connection.setInterceptor(this.#interceptor);
     this.#stats.connects++;
     let first = true;
     let refusal: NmcpError | undefined;

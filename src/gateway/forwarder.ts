@@ -1,0 +1,318 @@
+/**
+ * The gateway's data plane (docs/design/gateway.md): `tools/call` and `prompts/get` requests are forwarded from the
+ * downstream connections to the upstream servers as bytes — never parsed. Per decoded chunk of a downstream
+ * connection, one call into the core routes every frame by its method (RouteRegistry.routeFrames), one finds each
+ * forwarded frame's `params.name` (nameSpans), and one rewrites them all (rewriteFrames): the downstream id becomes a
+ * gateway id (`"~g<n>"`, a range the upstream's own McpClient never uses, so one upstream connection carries both
+ * planes) and the `<upstream><separator>` namespace is cut off the name. The upstream's response is recognised by
+ * its gateway id, its id rewritten back to the downstream's, and written to that downstream connection as bytes.
+ *
+ * What is not forwarded here goes to the session as usual (the control plane answers it): a name without a known
+ * namespace, a name written with escapes, any other method. A `notifications/cancelled` for a forwarded request is
+ * translated to the gateway id and sent upstream.
+ *
+ * Limits of this path, stated: progress notifications of a forwarded request are not relayed (its progress token is
+ * the downstream's and the upstream's notifications reach the upstream connection's session); raw forwarding assumes
+ * the upstream speaks the downstream's protocol era.
+ */
+
+import { Buffer } from 'node:buffer';
+import type { FrameDecoder } from '../framing/frame-decoder.js';
+import { type CoreBinding, Kind, RouteKind } from '../native/binding-types.js';
+import { core as activeCore } from '../native/index.js';
+import { RpcCode } from '../protocol/jsonrpc.js';
+import { RouteRegistry } from '../registry/route-registry.js';
+import type { FrameTransport } from '../transport/types.js';
+
+/** Route values in the forwarder's own registry. */
+const FORWARD_BY_NAME = 1;
+const CANCEL = 2;
+
+const GATEWAY_SERVER = 0;
+const ID_PREFIX = Buffer.from('"~g');
+
+export interface ForwarderOptions {
+  /** Between the upstream's name and the tool or prompt name (default '__'). */
+  separator?: string;
+  /** The core (default: the active one). */
+  core?: CoreBinding;
+}
+
+export interface ForwarderStats {
+  /** Requests written to an upstream. */
+  forwarded: number;
+  /** Responses written back to a downstream connection. */
+  answered: number;
+  /** Forwarded requests answered with an error because their upstream went away. */
+  failed: number;
+  /** Forwarded requests waiting for their response. */
+  pending: number;
+  /** Requests of a forwarded method left to the session (unknown namespace, escaped name). */
+  notForwarded: number;
+}
+
+interface Pending {
+  readonly downstream: FrameTransport;
+  /** The downstream request's id bytes, as written. */
+  readonly id: Buffer;
+  readonly upstream: string;
+}
+
+interface Upstream {
+  readonly transport: FrameTransport;
+  /** The namespace prefix as bytes (`<name><separator>`), to compare with a name's start without a string. */
+  readonly prefix: Buffer;
+}
+
+export class Forwarder {
+  readonly separator: string;
+  readonly #core: CoreBinding;
+  readonly #registry: RouteRegistry;
+  readonly #upstreams = new Map<string, Upstream>();
+  readonly #pending = new Map<number, Pending>();
+  readonly #downstreams = new Map<FrameTransport, number>();
+  #nextGatewayId = 1;
+  #nextTransportId = 1;
+  readonly #stats = { forwarded: 0, answered: 0, failed: 0, notForwarded: 0 };
+
+  constructor(options: ForwarderOptions = {}) {
+    this.separator = options.separator ?? '__';
+    this.#core = options.core ?? activeCore;
+    this.#registry = new RouteRegistry({ core: this.#core });
+    this.#registry.registerServer(GATEWAY_SERVER);
+    this.#registry.setRoute(GATEWAY_SERVER, 'tools/call', { handler: FORWARD_BY_NAME });
+    this.#registry.setRoute(GATEWAY_SERVER, 'prompts/get', { handler: FORWARD_BY_NAME });
+    this.#registry.setRoute(GATEWAY_SERVER, 'notifications/cancelled', { handler: CANCEL });
+  }
+
+  stats(): ForwarderStats {
+    return { ...this.#stats, pending: this.#pending.size };
+  }
+
+  /** Forwards `<name><separator>…` requests to `transport` (a connected upstream, past its handshake). */
+  addUpstream(name: string, transport: FrameTransport): void {
+    this.removeUpstream(name, new Error('replaced'));
+    this.#upstreams.set(name, { transport, prefix: Buffer.from(`${name}${this.separator}`, 'utf8') });
+    transport.setInterceptor((decoder, count) => this.#fromUpstream(decoder, count));
+  }
+
+  /** Stops forwarding to an upstream; its pending requests are answered with an error naming `reason`. */
+  removeUpstream(name: string, reason: Error): void {
+    const up = this.#upstreams.get(name);
+    if (!up) return;
+    this.#upstreams.delete(name);
+    up.transport.setInterceptor(undefined);
+    for (const [gid, p] of this.#pending) {
+      if (p.upstream !== name) continue;
+      this.#pending.delete(gid);
+      this.#stats.failed++;
+      const message = JSON.stringify(`upstream ${name} is unavailable: ${reason.message}`);
+      p.downstream.send(
+        `{"jsonrpc":"2.0","id":${p.id.toString('utf8')},"error":{"code":${RpcCode.INTERNAL_ERROR},"message":${message}}}`,
+      );
+    }
+  }
+
+  /** Intercepts a downstream connection's forwarded requests; returns a function that stops it. */
+  attach(downstream: FrameTransport): () => void {
+    const id = this.#nextTransportId++;
+    this.#registry.registerTransport(id);
+    this.#registry.bindTransport(id, GATEWAY_SERVER);
+    this.#downstreams.set(downstream, id);
+    downstream.setInterceptor((decoder, count) => this.#fromDownstream(downstream, id, decoder, count));
+    return () => {
+      if (!this.#downstreams.delete(downstream)) return;
+      downstream.setInterceptor(undefined);
+      this.#registry.unregisterTransport(id);
+      // Responses still to come for this connection are dropped when they arrive (sendFrame refuses them).
+    };
+  }
+
+  #upstreamOf(frame: Buffer, start: number, end: number): [string, Upstream] | undefined {
+    const sep = frame.indexOf(this.separator, start, 'utf8');
+    if (sep < 0 || sep >= end) return undefined;
+    const name = frame.toString('utf8', start, sep);
+    const up = this.#upstreams.get(name);
+    return up ? [name, up] : undefined;
+  }
+
+  #fromDownstream(downstream: FrameTransport, transportId: number, d: FrameDecoder, n: number): Uint8Array | undefined {
+    if (n === 0 || this.#upstreams.size === 0) return undefined;
+    const routes = this.#registry.routeFrames(transportId, d);
+    let candidates: number[] | undefined;
+    let taken: Uint8Array | undefined;
+    for (let i = 0; i < n; i++) {
+      const value = routes[2 * i + 1] as number;
+      if (routes[2 * i] !== RouteKind.HANDLER) continue;
+      if (value === FORWARD_BY_NAME && d.kind(i) === Kind.REQUEST) {
+        candidates ??= [];
+        candidates.push(i);
+      } else if (value === CANCEL && this.#cancel(downstream, d, i)) {
+        taken ??= new Uint8Array(n);
+        taken[i] = 1;
+      }
+    }
+    if (!candidates) return taken;
+    // The candidates' bytes, back to back: what the core's batch calls read.
+    const frames = candidates.map((i) => d.frame(i));
+    const ends = new Uint32Array(frames.length);
+    let total = 0;
+    frames.forEach((f, k) => {
+      total += f.length;
+      ends[k] = total;
+    });
+    const joined = Buffer.concat(frames, total);
+    const spans = new Int32Array(2 * frames.length);
+    this.#core.nameSpans(joined, ends, frames.length, spans);
+
+    const chosen: { i: number; k: number; upstream: [string, Upstream]; gid: number }[] = [];
+    const idParts: Buffer[] = [];
+    for (let k = 0; k < frames.length; k++) {
+      const start = spans[2 * k] as number;
+      const base = k === 0 ? 0 : (ends[k - 1] as number);
+      const upstream =
+        start < 0 ? undefined : this.#upstreamOf(joined, base + start, base + (spans[2 * k + 1] as number));
+      if (!upstream) {
+        this.#stats.notForwarded++;
+        continue;
+      }
+      const gid = this.#nextGatewayId++;
+      chosen.push({ i: candidates[k] as number, k, upstream, gid });
+      idParts.push(Buffer.from(`"~g${gid}"`, 'latin1'));
+    }
+    if (chosen.length === 0) return taken;
+    // Rewrite only the chosen frames: a second, smaller batch of them.
+    const picked = chosen.map((c) => frames[c.k] as Buffer);
+    const pEnds = new Uint32Array(picked.length);
+    const iEnds = new Uint32Array(picked.length);
+    const prefixes = new Uint32Array(picked.length);
+    let pt = 0;
+    let it = 0;
+    chosen.forEach((c, k) => {
+      pt += (picked[k] as Buffer).length;
+      it += (idParts[k] as Buffer).length;
+      pEnds[k] = pt;
+      iEnds[k] = it;
+      prefixes[k] = c.upstream[1].prefix.length;
+    });
+    const dst = Buffer.allocUnsafe(pt + it);
+    const outEnds = new Uint32Array(picked.length);
+    const status = new Uint32Array(picked.length);
+    this.#core.rewriteFrames(
+      Buffer.concat(picked, pt),
+      pEnds,
+      Buffer.concat(idParts, it),
+      iEnds,
+      prefixes,
+      picked.length,
+      dst,
+      outEnds,
+      status,
+    );
+    taken ??= new Uint8Array(n);
+    let from = 0;
+    chosen.forEach((c, k) => {
+      const to = outEnds[k] as number;
+      const [name, up] = c.upstream;
+      if (status[k] !== 0) {
+        // Cannot be rewritten after all (cannot happen for a frame nameSpans accepted): the session answers it.
+        this.#stats.notForwarded++;
+      } else {
+        const id = Buffer.from(d.idBytes(c.i) as Buffer);
+        this.#pending.set(c.gid, { downstream, id, upstream: name });
+        if (up.transport.sendFrame(dst.subarray(from, to))) {
+          this.#stats.forwarded++;
+          taken[c.i] = 1;
+        } else {
+          this.#pending.delete(c.gid);
+          this.#stats.failed++;
+          taken[c.i] = 1;
+          downstream.send(
+            `{"jsonrpc":"2.0","id":${id.toString('utf8')},"error":{"code":${RpcCode.INTERNAL_ERROR},"message":${JSON.stringify(`upstream ${name} is unavailable: it did not accept the request`)}}}`,
+          );
+        }
+      }
+      from = to;
+    });
+    return taken;
+  }
+
+  /** A downstream's notifications/cancelled for a forwarded request: sent upstream with the gateway id. */
+  #cancel(downstream: FrameTransport, d: FrameDecoder, i: number): boolean {
+    let params: { requestId?: unknown; reason?: unknown };
+    try {
+      params = ((JSON.parse(d.text(i)) as { params?: unknown }).params ?? {}) as typeof params;
+    } catch {
+      return false;
+    }
+    const wanted = JSON.stringify(params.requestId);
+    for (const [gid, p] of this.#pending) {
+      if (p.downstream !== downstream || p.id.toString('utf8') !== wanted) continue;
+      const up = this.#upstreams.get(p.upstream);
+      this.#pending.delete(gid);
+      const reason = typeof params.reason === 'string' ? `,"reason":${JSON.stringify(params.reason)}` : '';
+      up?.transport.send(
+        `{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":"~g${gid}"${reason}}}`,
+      );
+      return true;
+    }
+    return false;
+  }
+
+  #fromUpstream(d: FrameDecoder, n: number): Uint8Array | undefined {
+    let taken: Uint8Array | undefined;
+    const answers: { frame: Buffer; p: Pending }[] = [];
+    for (let i = 0; i < n; i++) {
+      const kind = d.kind(i);
+      if (kind !== Kind.RESPONSE && kind !== Kind.ERROR) continue;
+      const id = d.idBytes(i);
+      if (!id || id.length < 5 || id.compare(ID_PREFIX, 0, 3, 0, 3) !== 0) continue;
+      const gid = Number(id.toString('latin1', 3, id.length - 1));
+      const p = this.#pending.get(gid);
+      taken ??= new Uint8Array(n);
+      taken[i] = 1;
+      if (!p) continue; // cancelled, or failed already: nothing to answer
+      this.#pending.delete(gid);
+      answers.push({ frame: d.frame(i), p });
+    }
+    if (answers.length === 0) return taken;
+    // Every answer of the chunk rewritten in one call: the gateway ids back to the downstream ids.
+    const frameEnds = new Uint32Array(answers.length);
+    const idEnds = new Uint32Array(answers.length);
+    let ft = 0;
+    let it = 0;
+    answers.forEach((a, k) => {
+      ft += a.frame.length;
+      it += a.p.id.length;
+      frameEnds[k] = ft;
+      idEnds[k] = it;
+    });
+    const dst = Buffer.allocUnsafe(ft + it);
+    const outEnds = new Uint32Array(answers.length);
+    const status = new Uint32Array(answers.length);
+    this.#core.rewriteFrames(
+      Buffer.concat(
+        answers.map((a) => a.frame),
+        ft,
+      ),
+      frameEnds,
+      Buffer.concat(
+        answers.map((a) => a.p.id),
+        it,
+      ),
+      idEnds,
+      new Uint32Array(answers.length),
+      answers.length,
+      dst,
+      outEnds,
+      status,
+    );
+    let from = 0;
+    answers.forEach((a, k) => {
+      const to = outEnds[k] as number;
+      if (a.p.downstream.sendFrame(dst.subarray(from, to))) this.#stats.answered++;
+      from = to;
+    });
+    return taken;
+  }
+}
