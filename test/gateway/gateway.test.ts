@@ -2,6 +2,7 @@
  * McpGateway end to end: a stdio upstream (`nmcp serve --stdio`) and a TCP one (`nmcp serve --tcp`), both the
  * everything example, behind one gateway served to McpClients over in-process pairs.
  */
+import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { McpClient } from '../../src/client/mcp-client.js';
 import { McpGateway } from '../../src/gateway/mcp-gateway.js';
@@ -119,6 +120,40 @@ describe('McpGateway', () => {
     expect(names).toContain('b__dynamic');
     await client.callTool({ name: 'a__toggle_dynamic_tool', arguments: {} });
     await until(() => up('a').tools === up('b').tools);
+    await client.close();
+  });
+
+  it('forwards progress and cancellation; a cancelled call is not a breaker failure', async () => {
+    const client = await downstream();
+    const progress: number[] = [];
+    const done = await client.callTool(
+      { name: 'b__long_running_operation', arguments: { steps: 3, delayMs: 5 } },
+      { onProgress: (p) => progress.push(p.progress) },
+    );
+    expect(text(done)).toBe('completed 3 steps');
+    expect(progress).toEqual([1, 2, 3]);
+    const before = up('a');
+    const controller = new AbortController();
+    const slow = client.callTool({ name: 'a__slow', arguments: { ms: 20_000 } }, { signal: controller.signal });
+    await until(() => up('a').calls > before.calls);
+    controller.abort(new Error('changed my mind'));
+    await expect(slow).rejects.toThrow('changed my mind');
+    await new Promise((r) => setTimeout(r, 100));
+    expect(up('a')).toMatchObject({ failures: before.failures, breaker: 'closed', state: 'connected' });
+    await client.close();
+  });
+
+  it('respawns a stdio upstream that exits, and lists its tools again', async () => {
+    const client = await downstream();
+    const before = up('a').connects;
+    const pids = execFileSync('pgrep', ['-P', String(process.pid), '-f', 'serve --stdio'], { encoding: 'utf8' })
+      .trim()
+      .split('\n')
+      .map(Number);
+    expect(pids.length).toBe(1);
+    process.kill(pids[0] as number, 'SIGKILL');
+    await until(() => up('a').connects === before + 1 && up('a').state === 'connected' && up('a').tools > 0);
+    expect(text(await client.callTool({ name: 'a__echo', arguments: { text: 'respawned' } }))).toBe('respawned');
     await client.close();
   });
 
