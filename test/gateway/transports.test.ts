@@ -1,0 +1,78 @@
+/** McpGateway over Unix-socket and Streamable HTTP upstreams (in-process servers), with a duplicate resource URI. */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it, vi } from 'vitest';
+import { McpClient } from '../../src/client/mcp-client.js';
+import { McpGateway } from '../../src/gateway/mcp-gateway.js';
+import { McpServer } from '../../src/server/mcp-server.js';
+import { McpHttpServer } from '../../src/transport/http/server/http-server.js';
+import { MemoryTransport } from '../../src/transport/memory.js';
+import { McpTcpServer } from '../../src/transport/tcp/server.js';
+import { text } from './helpers.js';
+
+vi.setConfig({ testTimeout: 30_000 });
+
+function upstreamServer(name: string): McpServer {
+  const server = new McpServer({ name, version: '1.0.0' });
+  server.registerTool('whoami', { inputSchema: { type: 'object' } }, () => ({
+    content: [{ type: 'text', text: name }],
+  }));
+  server.registerResource('shared', 'mem://shared', { mimeType: 'text/plain' }, (uri) => ({
+    contents: [{ uri, text: `shared from ${name}` }],
+  }));
+  server.registerPrompt(
+    'greet',
+    { argsSchema: { type: 'object', properties: { who: { type: 'string' } }, required: ['who'] } },
+    (args) => ({ messages: [{ role: 'user', content: { type: 'text', text: `${name} greets ${args.who}` } }] }),
+  );
+  return server;
+}
+
+describe('McpGateway upstream transports', () => {
+  it('reaches a Unix-socket upstream and a Streamable HTTP one; a shared URI goes to the first', async () => {
+    const unixServer = upstreamServer('over-unix');
+    const httpServer = upstreamServer('over-http');
+    const path = join(mkdtempSync(join(tmpdir(), 'nmcp-gw-')), 'u.sock');
+    const tcp = new McpTcpServer(unixServer);
+    await tcp.listen({ path });
+    const http = new McpHttpServer(httpServer, { port: 0 });
+    const url = await http.listen();
+    const errors: Error[] = [];
+    const gateway = new McpGateway({
+      upstreams: [
+        { name: 'h', http: { url } },
+        { name: 'u', unix: { path } },
+      ],
+      onError: (e) => errors.push(e),
+    });
+    try {
+      await gateway.start();
+      expect(gateway.stats().upstreams.h?.state).toBe('connected');
+      expect(gateway.stats().upstreams.u?.state).toBe('connected');
+      const [a, b] = MemoryTransport.pair();
+      await gateway.server.connect(b);
+      const client = new McpClient({ name: 'c', version: '0' }, { negotiation: 'legacy' });
+      await client.connect(a);
+      expect((await client.listTools()).map((t) => t.name).sort()).toEqual(['h__whoami', 'u__whoami']);
+      expect(text(await client.callTool({ name: 'h__whoami' }))).toBe('over-http');
+      expect(text(await client.callTool({ name: 'u__whoami' }))).toBe('over-unix');
+      const resources = await client.listResources();
+      expect(resources).toEqual([expect.objectContaining({ uri: 'mem://shared', name: 'h__shared' })]);
+      const read = await client.readResource({ uri: 'mem://shared' });
+      expect(read.contents[0]).toMatchObject({ text: 'shared from over-http' });
+      expect(errors.map((e) => e.message)).toContain(
+        'resource mem://shared is served by upstreams h and u: h (first in config order) serves it',
+      );
+      const prompts = await client.listPrompts();
+      expect(prompts.find((p) => p.name === 'u__greet')?.arguments).toEqual([{ name: 'who', required: true }]);
+      const got = await client.getPrompt({ name: 'u__greet', arguments: { who: 'you' } });
+      expect(got.messages[0]?.content).toMatchObject({ text: 'over-unix greets you' });
+      await client.close();
+    } finally {
+      await gateway.close();
+      await tcp.close();
+      await http.close();
+    }
+  });
+});
