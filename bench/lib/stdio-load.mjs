@@ -41,12 +41,13 @@ export async function runStdioLoad({
   warmupMs = 1000,
   durationMs = 5000,
   textBytes = 200,
+  tool = 'echo',
   drainTimeoutMs = 10_000,
   protocolVersion = '2025-06-18',
 }) {
   const text = payloadText(textBytes);
   const prefix = '{"jsonrpc":"2.0","id":';
-  const suffix = `,"method":"tools/call","params":{"name":"echo","arguments":{"text":${JSON.stringify(text)}}}}\n`;
+  const suffix = `,"method":"tools/call","params":{"name":${JSON.stringify(tool)},"arguments":{"text":${JSON.stringify(text)}}}}\n`;
 
   const child = spawn(command, args, { env, stdio: ['pipe', 'pipe', 'pipe'] });
   let stderrTail = '';
