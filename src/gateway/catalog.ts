@@ -2,14 +2,20 @@
  * What the gateway's McpServer offers: every upstream's tools, prompts and resources, registered on the server under
  * namespaced names (`<upstream><separator><name>`; resources keep their URI). Rebuilt per kind when an upstream's list
  * changes: entries that are gone are removed, new or changed ones registered, so the server sends its own
- * `notifications/<kind>/list_changed` downstream. A resource URI listed by two upstreams goes to the first in config
+ * `notifications/<kind>/list_changed` downstream. Resource templates are namespaced like tools (reading a URI that
+ * matches one forwards resources/read with the URI as it is). A resource URI listed by two upstreams goes to the first in config
  * order; the other is reported through onError.
  */
-import type { PromptDescriptor, ResourceDescriptor, ToolDescriptor } from '../client/types.js';
+import type {
+  PromptDescriptor,
+  ResourceDescriptor,
+  ResourceTemplateDescriptor,
+  ToolDescriptor,
+} from '../client/types.js';
 import type { JsonObject } from '../protocol/jsonrpc.js';
 import type { ServerContext } from '../server/context.js';
 import type { McpServer } from '../server/mcp-server.js';
-import type { ResourceMetadata } from '../server/resources.js';
+import { type ResourceMetadata, ResourceTemplate } from '../server/resources.js';
 import type { SchemaLike } from '../server/schema.js';
 import type { CallToolResult, GetPromptResult, ReadResourceResult } from '../server/types.js';
 import type { ListKind, Upstream } from './upstream.js';
@@ -54,6 +60,7 @@ export class Catalog {
     tools: new Map(),
     prompts: new Map(),
     resources: new Map(),
+    resourceTemplates: new Map(),
   };
   /** Duplicate resource URIs already reported (`uri\0upstream`), so a refresh does not report them again. */
   readonly #reported = new Set<string>();
@@ -160,6 +167,20 @@ export class Catalog {
             (client, options) => client.getPrompt({ name, arguments: args as Record<string, string> }, options),
             forwardOptions(ctx),
           ) as unknown as Promise<GetPromptResult>,
+      );
+      return () => handle.remove();
+    }
+    if (kind === 'resourceTemplates') {
+      const { name: _name, uriTemplate, ...metadata } = descriptor as unknown as ResourceTemplateDescriptor;
+      const handle = server.registerResource(
+        id,
+        new ResourceTemplate(uriTemplate),
+        metadata as ResourceMetadata,
+        (readUri, _variables, ctx) =>
+          upstream.call(
+            (client, options) => client.readResource({ uri: readUri }, options),
+            forwardOptions(ctx),
+          ) as unknown as Promise<ReadResourceResult>,
       );
       return () => handle.remove();
     }

@@ -6,7 +6,13 @@
  * naming it.
  */
 import { McpClient } from '../client/mcp-client.js';
-import type { CallOptions, PromptDescriptor, ResourceDescriptor, ToolDescriptor } from '../client/types.js';
+import type {
+  CallOptions,
+  PromptDescriptor,
+  ResourceDescriptor,
+  ResourceTemplateDescriptor,
+  ToolDescriptor,
+} from '../client/types.js';
 import { McpError, RpcCode } from '../protocol/jsonrpc.js';
 import { StdioClientTransport } from '../transport/child-process.js';
 import { StreamableHttpClientTransport } from '../transport/http/client/transport.js';
@@ -16,13 +22,20 @@ import { type BreakerState, CircuitBreaker } from './breaker.js';
 import { backoffDelay, type ResolvedGatewayOptions, type UpstreamConfig } from './options.js';
 
 export type UpstreamState = 'connecting' | 'connected' | 'reconnecting' | 'closed';
-export type ListKind = 'tools' | 'prompts' | 'resources';
-export const LIST_KINDS: readonly ListKind[] = ['tools', 'prompts', 'resources'];
+export type ListKind = 'tools' | 'prompts' | 'resources' | 'resourceTemplates';
+export const LIST_KINDS: readonly ListKind[] = ['tools', 'prompts', 'resources', 'resourceTemplates'];
+/** The list_changed notifications, and the lists each one refreshes (templates change with resources). */
+const CHANGES: Record<string, readonly ListKind[]> = {
+  'notifications/tools/list_changed': ['tools'],
+  'notifications/prompts/list_changed': ['prompts'],
+  'notifications/resources/list_changed': ['resources', 'resourceTemplates'],
+};
 
 export interface UpstreamLists {
   tools: ToolDescriptor[];
   prompts: PromptDescriptor[];
   resources: ResourceDescriptor[];
+  resourceTemplates: ResourceTemplateDescriptor[];
 }
 
 export interface UpstreamStats {
@@ -37,6 +50,7 @@ export interface UpstreamStats {
   tools: number;
   prompts: number;
   resources: number;
+  resourceTemplates: number;
   /** Connections made (the first one plus each reconnect). */
   connects: number;
   /** Why the last connection or attempt ended, if it did. */
@@ -61,7 +75,12 @@ function transportOf(config: UpstreamConfig): Transport {
   return new StreamableHttpClientTransport(http.url, { headers: http.headers });
 }
 
-const CAPABILITY: Record<ListKind, string> = { tools: 'tools', prompts: 'prompts', resources: 'resources' };
+const CAPABILITY: Record<ListKind, string> = {
+  tools: 'tools',
+  prompts: 'prompts',
+  resources: 'resources',
+  resourceTemplates: 'resources',
+};
 
 export class Upstream {
   readonly name: string;
@@ -70,7 +89,7 @@ export class Upstream {
   readonly #options: ResolvedGatewayOptions;
   /** Called when one of the lists changed (refreshed, or emptied because the upstream went away). */
   onLists: (kind: ListKind) => void = () => {};
-  lists: UpstreamLists = { tools: [], prompts: [], resources: [] };
+  lists: UpstreamLists = { tools: [], prompts: [], resources: [], resourceTemplates: [] };
   #state: UpstreamState = 'connecting';
   #client: McpClient | undefined;
   #attempt = 0;
@@ -115,6 +134,7 @@ export class Upstream {
       tools: this.lists.tools.length,
       prompts: this.lists.prompts.length,
       resources: this.lists.resources.length,
+      resourceTemplates: this.lists.resourceTemplates.length,
       connects: this.#connects,
     };
     if (this.#lastError !== undefined) stats.lastError = this.#lastError;
@@ -178,8 +198,10 @@ export class Upstream {
       await client.connect(transportOf(this.config));
       if (this.#client !== client) return; // closed meanwhile
       if (!client.connected) throw new Error('the connection closed during the handshake');
-      for (const kind of LIST_KINDS) {
-        client.onNotification(`notifications/${kind}/list_changed`, () => void this.#refresh(client, kind));
+      for (const [method, kinds] of Object.entries(CHANGES)) {
+        client.onNotification(method, () => {
+          for (const kind of kinds) void this.#refresh(client, kind);
+        });
       }
       this.#connects++;
       this.#state = 'connected';
@@ -225,7 +247,9 @@ export class Upstream {
           ? await client.listTools()
           : kind === 'prompts'
             ? await client.listPrompts()
-            : await client.listResources();
+            : kind === 'resources'
+              ? await client.listResources()
+              : await client.listResourceTemplates();
       if (this.#client !== client) return;
       this.lists = { ...this.lists, [kind]: list };
       this.onLists(kind);

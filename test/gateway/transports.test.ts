@@ -1,4 +1,7 @@
-/** McpGateway over Unix-socket and Streamable HTTP upstreams (in-process servers), with a duplicate resource URI. */
+/**
+ * McpGateway over Unix-socket and Streamable HTTP upstreams (in-process servers): tools, prompts, resources (one URI
+ * in both) and resource templates.
+ */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,6 +9,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { McpClient } from '../../src/client/mcp-client.js';
 import { McpGateway } from '../../src/gateway/mcp-gateway.js';
 import { McpServer } from '../../src/server/mcp-server.js';
+import { ResourceTemplate } from '../../src/server/resources.js';
 import { McpHttpServer } from '../../src/transport/http/server/http-server.js';
 import { MemoryTransport } from '../../src/transport/memory.js';
 import { McpTcpServer } from '../../src/transport/tcp/server.js';
@@ -20,6 +24,9 @@ function upstreamServer(name: string): McpServer {
   }));
   server.registerResource('shared', 'mem://shared', { mimeType: 'text/plain' }, (uri) => ({
     contents: [{ uri, text: `shared from ${name}` }],
+  }));
+  server.registerResource('item', new ResourceTemplate(`mem://${name}/{id}`), { mimeType: 'text/plain' }, (uri, v) => ({
+    contents: [{ uri, text: `${name} item ${String(v.id)}` }],
   }));
   server.registerPrompt(
     'greet',
@@ -64,6 +71,14 @@ describe('McpGateway upstream transports', () => {
       expect(errors.map((e) => e.message)).toContain(
         'resource mem://shared is served by upstreams h and u: h (first in config order) serves it',
       );
+      const templates = await client.listResourceTemplates();
+      expect(templates.map((t) => [t.name, t.uriTemplate]).sort()).toEqual([
+        ['h__item', 'mem://over-http/{id}'],
+        ['u__item', 'mem://over-unix/{id}'],
+      ]);
+      const item = await client.readResource({ uri: 'mem://over-unix/42' });
+      expect(item.contents[0]).toMatchObject({ uri: 'mem://over-unix/42', text: 'over-unix item 42' });
+      expect(gateway.stats().upstreams.u?.resourceTemplates).toBe(1);
       const prompts = await client.listPrompts();
       expect(prompts.find((p) => p.name === 'u__greet')?.arguments).toEqual([{ name: 'who', required: true }]);
       const got = await client.getPrompt({ name: 'u__greet', arguments: { who: 'you' } });
