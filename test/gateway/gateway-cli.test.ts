@@ -62,6 +62,35 @@ describe('nmcp gateway', () => {
     expect(await exited).toBe(0);
   });
 
+  it('serves one client over --stdio (nmcp call through the gateway)', async () => {
+    const config = configFile('stdio.json', {
+      upstreams: [
+        {
+          name: 'ex',
+          stdio: { command: process.execPath, args: [cli, 'serve', '--stdio', '--example', 'everything'] },
+        },
+      ],
+    });
+    const quote = (s: string) => `'${s.replaceAll("'", "'\\''")}'`;
+    const command = `${quote(process.execPath)} ${quote(cli)} gateway --config ${quote(config)} --stdio`;
+    const child = spawn(
+      process.execPath,
+      [cli, 'call', '--stdio', command, '--negotiation', 'legacy', 'tools/call', 'ex__echo', 'text=over stdio'],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (s: string) => {
+      stdout += s;
+    });
+    child.stderr.setEncoding('utf8').on('data', (s: string) => {
+      stderr += s;
+    });
+    const code = await new Promise<number | null>((r) => child.on('exit', r));
+    expect(code, stderr).toBe(0);
+    expect(JSON.parse(stdout)).toMatchObject({ content: [{ type: 'text', text: 'over stdio' }] });
+  });
+
   it.each([
     ['not json', '{', /is not valid JSON/],
     ['no upstreams', {}, /"upstreams" is missing/],
