@@ -130,7 +130,7 @@ export async function gateway(argv: string[]): Promise<number> {
   if (mode === 'stdio') {
     const { StdioServerTransport } = await import('../transport/stdio.js');
     const { transport, closed } = watched(new StdioServerTransport());
-    await gw.server.connect(transport);
+    await gw.serve(transport);
     process.stderr.write('nmcp gateway: serving on stdio\n');
     const onSignal = () => void transport.close();
     process.once('SIGINT', onSignal);
@@ -151,7 +151,7 @@ export async function gateway(argv: string[]): Promise<number> {
       close = () => http.close();
     } else {
       const { McpTcpServer } = await import('../transport/tcp/server.js');
-      const tcp = new McpTcpServer(gw.server, config.tcp);
+      const tcp = new McpTcpServer(gw.server, { ...config.tcp, onConnection: (t) => gw.attach(t) });
       const address = await tcp.listen({ port: listenPort, host });
       where =
         'path' in address

@@ -11,9 +11,10 @@
  * namespace, a name written with escapes, any other method. A `notifications/cancelled` for a forwarded request is
  * translated to the gateway id and sent upstream.
  *
- * Limits of this path, stated: progress notifications of a forwarded request are not relayed (its progress token is
- * the downstream's and the upstream's notifications reach the upstream connection's session); raw forwarding assumes
- * the upstream speaks the downstream's protocol era.
+ * Limits of this path, stated: it does not relay progress, so a request that carries a progress token is left to
+ * the control plane (which does); raw forwarding is for
+ * the legacy era on both sides — a request carrying the 2026-07-28 envelope is left to the control plane, and the
+ * gateway adds only upstreams whose connection negotiated a legacy version.
  */
 
 import { Buffer } from 'node:buffer';
@@ -30,6 +31,8 @@ const CANCEL = 2;
 
 const GATEWAY_SERVER = 0;
 const ID_PREFIX = Buffer.from('"~g');
+const MODERN_ENVELOPE = Buffer.from('"io.modelcontextprotocol/protocolVersion"');
+const PROGRESS_TOKEN = Buffer.from('"progressToken"');
 
 export interface ForwarderOptions {
   /** Between the upstream's name and the tool or prompt name (default '__'). */
@@ -60,6 +63,8 @@ interface Pending {
 
 interface Upstream {
   readonly transport: FrameTransport;
+  /** Whether requests may go to it now (its circuit breaker is closed); when not, the control plane answers. */
+  readonly admit: () => boolean;
   /** The namespace prefix as bytes (`<name><separator>`), to compare with a name's start without a string. */
   readonly prefix: Buffer;
 }
@@ -90,9 +95,9 @@ export class Forwarder {
   }
 
   /** Forwards `<name><separator>…` requests to `transport` (a connected upstream, past its handshake). */
-  addUpstream(name: string, transport: FrameTransport): void {
+  addUpstream(name: string, transport: FrameTransport, admit: () => boolean = () => true): void {
     this.removeUpstream(name, new Error('replaced'));
-    this.#upstreams.set(name, { transport, prefix: Buffer.from(`${name}${this.separator}`, 'utf8') });
+    this.#upstreams.set(name, { transport, admit, prefix: Buffer.from(`${name}${this.separator}`, 'utf8') });
     transport.setInterceptor((decoder, count) => this.#fromUpstream(decoder, count));
   }
 
@@ -133,7 +138,7 @@ export class Forwarder {
     if (sep < 0 || sep >= end) return undefined;
     const name = frame.toString('utf8', start, sep);
     const up = this.#upstreams.get(name);
-    return up ? [name, up] : undefined;
+    return up?.admit() ? [name, up] : undefined;
   }
 
   #fromDownstream(downstream: FrameTransport, transportId: number, d: FrameDecoder, n: number): Uint8Array | undefined {
@@ -170,8 +175,18 @@ export class Forwarder {
     for (let k = 0; k < frames.length; k++) {
       const start = spans[2 * k] as number;
       const base = k === 0 ? 0 : (ends[k - 1] as number);
+      // A 2026-07-28 request carries its era in its envelope: raw forwarding assumes the upstream connection's era
+      // (legacy), so such a request takes the control plane, which re-encodes it.
+      const end = ends[k] as number;
+      const within = (needle: Buffer) => {
+        const at = joined.indexOf(needle, base);
+        return at !== -1 && at < end;
+      };
+      // A request that asks for progress takes the control plane too, which relays it (this path does not).
       const upstream =
-        start < 0 ? undefined : this.#upstreamOf(joined, base + start, base + (spans[2 * k + 1] as number));
+        start < 0 || within(MODERN_ENVELOPE) || within(PROGRESS_TOKEN)
+          ? undefined
+          : this.#upstreamOf(joined, base + start, base + (spans[2 * k + 1] as number));
       if (!upstream) {
         this.#stats.notForwarded++;
         continue;

@@ -3,16 +3,25 @@
  * whose tools, prompts and resources are the upstreams', namespaced `<upstream><separator><name>`; serve it with any
  * transport. Each upstream is an McpClient that reconnects on its own and sits behind a circuit breaker.
  *
- * This is the control plane of docs/design/gateway.md: every forwarded call is parsed and re-encoded by an McpClient
- * and an McpServer. The byte-forwarding data plane is the next step.
+ * Two planes (docs/design/gateway.md). The control plane parses: an McpClient per upstream and the McpServer answer
+ * initialize, the lists, and every call the data plane leaves to them. The data plane (Forwarder) forwards
+ * `tools/call` and `prompts/get` of downstream connections served through `serve()` / `attach()` to legacy-era
+ * upstream connections as bytes, never parsed; requests it cannot take (the 2026-07-28 envelope, a progress token, an
+ * open breaker, an HTTP downstream or upstream) go through the control plane.
  */
+
 import { McpServer } from '../server/mcp-server.js';
+import type { ServerSession } from '../server/server-session.js';
+import { isFrameTransport, type Transport } from '../transport/types.js';
 import { Catalog } from './catalog.js';
+import { Forwarder, type ForwarderStats } from './forwarder.js';
 import { type McpGatewayOptions, type ResolvedGatewayOptions, resolveGatewayOptions } from './options.js';
 import { Upstream, type UpstreamStats } from './upstream.js';
 
 export interface GatewayStats {
   upstreams: Record<string, UpstreamStats>;
+  /** The data plane: requests forwarded as bytes, answered, failed, pending, left to the control plane. */
+  forwarder: ForwarderStats;
 }
 
 export class McpGateway {
@@ -21,6 +30,7 @@ export class McpGateway {
   readonly options: Readonly<ResolvedGatewayOptions>;
   readonly #upstreams: Upstream[];
   readonly #catalog: Catalog;
+  readonly #forwarder: Forwarder;
   #started: Promise<void> | undefined;
   #closed = false;
 
@@ -40,6 +50,29 @@ export class McpGateway {
     this.#upstreams = this.options.upstreams.map((config) => new Upstream(config, { ...this.options, onError }));
     this.#catalog = new Catalog(this.server, this.#upstreams, this.options.separator, onError);
     for (const upstream of this.#upstreams) upstream.onLists = (kind) => this.#catalog.sync(kind);
+    this.#forwarder = new Forwarder({ separator: this.options.separator });
+    for (const upstream of this.#upstreams) {
+      upstream.onConnected = (transport, client) => {
+        // Bytes are forwarded only on a legacy-era connection of a byte-stream transport (stdio, TCP, Unix).
+        if (!isFrameTransport(transport) || client.era !== 'legacy') return;
+        this.#forwarder.addUpstream(upstream.name, transport, () => upstream.breaker.state === 'closed');
+      };
+      upstream.onDisconnected = (reason) => this.#forwarder.removeUpstream(upstream.name, reason);
+    }
+  }
+
+  /**
+   * Lets the data plane intercept a downstream connection (a byte-stream transport; others are left alone) before it
+   * is served — for servers that connect transports themselves (McpTcpServer's onConnection). Returns the undo.
+   */
+  attach(transport: Transport): () => void {
+    return isFrameTransport(transport) ? this.#forwarder.attach(transport) : () => {};
+  }
+
+  /** Serves one downstream connection: attach() and `server.connect()`. */
+  serve(transport: Transport): Promise<ServerSession> {
+    this.attach(transport);
+    return this.server.connect(transport);
   }
 
   /** The upstream names, in config order. */
@@ -68,6 +101,6 @@ export class McpGateway {
   stats(): GatewayStats {
     const upstreams: Record<string, UpstreamStats> = {};
     for (const u of this.#upstreams) upstreams[u.name] = u.stats();
-    return { upstreams };
+    return { upstreams, forwarder: this.#forwarder.stats() };
   }
 }

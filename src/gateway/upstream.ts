@@ -89,6 +89,10 @@ export class Upstream {
   readonly #options: ResolvedGatewayOptions;
   /** Called when one of the lists changed (refreshed, or emptied because the upstream went away). */
   onLists: (kind: ListKind) => void = () => {};
+  /** Called when a connection is up (past its handshake), with its transport and client: the data plane's hook. */
+  onConnected: (transport: Transport, client: McpClient) => void = () => {};
+  /** Called when that connection is gone (lost, or the upstream closed). */
+  onDisconnected: (reason: Error) => void = () => {};
   lists: UpstreamLists = { tools: [], prompts: [], resources: [], resourceTemplates: [] };
   #state: UpstreamState = 'connecting';
   #client: McpClient | undefined;
@@ -119,6 +123,7 @@ export class Upstream {
   async close(): Promise<void> {
     this.#state = 'closed';
     clearTimeout(this.#timer);
+    this.onDisconnected(new Error('the gateway closed'));
     const client = this.#client;
     this.#client = undefined;
     await client?.close().catch(() => {});
@@ -190,12 +195,20 @@ export class Upstream {
     if (this.#state === 'closed') return;
     const client = new McpClient(
       { name: this.#options.info.name, version: this.#options.info.version },
-      { validateToolOutput: false, timeoutMs: this.#options.requestTimeoutMs, onError: (e) => this.#report(e) },
+      {
+        validateToolOutput: false,
+        timeoutMs: this.#options.requestTimeoutMs,
+        onError: (e) => this.#report(e),
+        // A byte-stream upstream speaks the legacy era, which the data plane forwards as bytes (and no version probe
+        // spawns a second stdio server); an HTTP upstream negotiates.
+        negotiation: this.config.http ? 'auto' : 'legacy',
+      },
     );
     client.onclose = (reason) => this.#lost(client, reason);
     this.#client = client;
+    const transport = transportOf(this.config);
     try {
-      await client.connect(transportOf(this.config));
+      await client.connect(transport);
       if (this.#client !== client) return; // closed meanwhile
       if (!client.connected) throw new Error('the connection closed during the handshake');
       for (const [method, kinds] of Object.entries(CHANGES)) {
@@ -205,6 +218,7 @@ export class Upstream {
       }
       this.#connects++;
       this.#state = 'connected';
+      this.onConnected(transport, client);
       await Promise.all(LIST_KINDS.map((kind) => this.#refresh(client, kind)));
       if (this.#client === client) this.#attempt = 0;
     } catch (err) {
@@ -223,6 +237,7 @@ export class Upstream {
     this.#client = undefined;
     this.#lastError = reason?.message ?? 'the connection closed';
     this.#report(new Error(`upstream ${this.name} disconnected: ${this.#lastError}`, { cause: reason }));
+    this.onDisconnected(new Error(this.#lastError));
     for (const kind of LIST_KINDS) {
       if (this.lists[kind].length === 0) continue;
       this.lists = { ...this.lists, [kind]: [] };

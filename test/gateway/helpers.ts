@@ -26,8 +26,13 @@ export function serveTcp(port = 0): Promise<TcpUpstreamProcess> {
   });
 }
 
-export async function stop(child: { kill(signal?: NodeJS.Signals): boolean; exitCode: number | null }) {
-  if (child.exitCode !== null) return;
+export async function stop(child: {
+  kill(signal?: NodeJS.Signals): boolean;
+  exitCode: number | null;
+  signalCode: NodeJS.Signals | null;
+}) {
+  // A child killed by a signal has a signalCode and no exitCode: either means it is gone (and 'exit' has fired).
+  if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise((r) => (child as unknown as NodeJS.EventEmitter).once('exit', r));
   child.kill('SIGKILL');
   await exited;

@@ -1,0 +1,94 @@
+/**
+ * McpGateway with its data plane: downstream clients over TCP (McpTcpServer with `gateway.attach`), a stdio and a TCP
+ * upstream (the everything example). Calls are forwarded as bytes — the forwarder's counters say so — and answer as
+ * the control plane would; a modern-era client, and a call asking for progress, go through the control plane; an
+ * upstream that dies fails only its pending calls.
+ */
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { McpClient } from '../../src/client/mcp-client.js';
+import { McpGateway } from '../../src/gateway/mcp-gateway.js';
+import { TcpClientTransport } from '../../src/transport/tcp/client-transport.js';
+import { McpTcpServer } from '../../src/transport/tcp/server.js';
+import { cli, serveTcp, stop, type TcpUpstreamProcess, text, until } from './helpers.js';
+
+vi.setConfig({ testTimeout: 60_000, hookTimeout: 60_000 });
+
+let upstreamB: TcpUpstreamProcess;
+let gateway: McpGateway;
+let tcp: McpTcpServer;
+let port: number;
+const clients: McpClient[] = [];
+
+async function downstream(negotiation: 'legacy' | 'auto' = 'legacy'): Promise<McpClient> {
+  const client = new McpClient({ name: 'downstream', version: '0' }, { negotiation });
+  await client.connect(new TcpClientTransport({ port }));
+  clients.push(client);
+  return client;
+}
+
+beforeAll(async () => {
+  upstreamB = await serveTcp();
+  gateway = new McpGateway({
+    upstreams: [
+      { name: 'a', stdio: { command: process.execPath, args: [cli, 'serve', '--stdio', '--example', 'everything'] } },
+      { name: 'b', tcp: { port: upstreamB.port } },
+    ],
+    reconnect: { initialDelayMs: 50, maxDelayMs: 200 },
+    onError: () => {},
+  });
+  await gateway.start();
+  tcp = new McpTcpServer(gateway.server, { onConnection: (t) => gateway.attach(t) });
+  ({ port } = (await tcp.listen({ port: 0 })) as { port: number });
+});
+
+afterAll(async () => {
+  for (const c of clients) await c.close().catch(() => {});
+  await tcp?.close();
+  await gateway?.close();
+  if (upstreamB) await stop(upstreamB.child);
+});
+
+describe('McpGateway data plane', () => {
+  it('forwards legacy-era calls as bytes to the right upstream', async () => {
+    const c = await downstream();
+    const before = gateway.stats().forwarder.forwarded;
+    const results = await Promise.all(
+      Array.from({ length: 40 }, (_, i) =>
+        c.callTool({ name: i % 2 ? 'b__echo' : 'a__echo', arguments: { text: `m${i}` } }).then(text),
+      ),
+    );
+    expect(results).toEqual(Array.from({ length: 40 }, (_, i) => `m${i}`));
+    const stats = gateway.stats().forwarder;
+    expect(stats.forwarded - before).toBe(40);
+    expect(stats.pending).toBe(0);
+    // tools/list is the control plane's (namespaced, merged).
+    const names = (await c.listTools()).map((t) => t.name);
+    expect(names).toEqual(expect.arrayContaining(['a__echo', 'b__echo']));
+  });
+
+  it('a modern-era client and a call asking for progress take the control plane, with the same answers', async () => {
+    const modern = await downstream('auto');
+    expect(modern.era).toBe('modern');
+    const before = gateway.stats().forwarder.forwarded;
+    expect(text(await modern.callTool({ name: 'b__echo', arguments: { text: 'new era' } }))).toBe('new era');
+    const legacy = await downstream();
+    const progress: number[] = [];
+    const r = await legacy.callTool(
+      { name: 'a__echo', arguments: { text: 'with progress' } },
+      { onProgress: (p) => progress.push(p.progress) },
+    );
+    expect(text(r)).toBe('with progress');
+    expect(gateway.stats().forwarder.forwarded).toBe(before);
+  });
+
+  it('an upstream that dies fails only its pending calls; the other upstream keeps forwarding', async () => {
+    const c = await downstream();
+    const pending = c.callTool({ name: 'b__slow', arguments: { ms: 10_000 } });
+    await until(() => gateway.stats().forwarder.pending === 1);
+    const failed = expect(pending).rejects.toThrow(/upstream b is unavailable/);
+    await stop(upstreamB.child);
+    await failed;
+    expect(text(await c.callTool({ name: 'a__echo', arguments: { text: 'still here' } }))).toBe('still here');
+    expect(gateway.stats().forwarder.failed).toBeGreaterThanOrEqual(1);
+  });
+});
