@@ -34,6 +34,17 @@ export interface BatchWriterStats {
   refused: number;
 }
 
+function checkPending(o: Readonly<BatchWriterOptions>): Readonly<BatchWriterOptions> {
+  if (o.maxPendingBytes < o.maxMessageSize + 4) {
+    throw new NmcpError(
+      ErrorCode.INVALID_OPTION,
+      `writer.maxPendingBytes (${o.maxPendingBytes}) must be at least writer.maxMessageSize + 4 (${o.maxMessageSize + 4}), or a largest message could never be queued`,
+      { key: 'writer.maxPendingBytes', value: o.maxPendingBytes },
+    );
+  }
+  return o;
+}
+
 /**
  * Frames outgoing messages and coalesces them so that one flush is one write to the sink.
  *
@@ -48,7 +59,7 @@ export interface BatchWriterStats {
  * Messages are strings (JSON texts: JSON.stringify output never contains a raw newline) or byte arrays.
  */
 export class BatchWriter extends EventEmitter {
-  readonly options: Readonly<BatchWriterOptions>;
+  #options: Readonly<BatchWriterOptions>;
   readonly #sink: WriteSink;
   readonly #core: CoreBinding;
   readonly #framingCode: number;
@@ -65,18 +76,38 @@ export class BatchWriter extends EventEmitter {
   constructor(sink: WriteSink, init: BatchWriterInit = {}) {
     super();
     const { core = activeCore, ...rest } = init;
-    this.options = resolveOptions('writer', DEFAULT_BATCH_WRITER_OPTIONS, BATCH_WRITER_RULES, rest);
-    if (this.options.maxPendingBytes < this.options.maxMessageSize + 4) {
-      throw new NmcpError(
-        ErrorCode.INVALID_OPTION,
-        `writer.maxPendingBytes (${this.options.maxPendingBytes}) must be at least writer.maxMessageSize + 4 (${this.options.maxMessageSize + 4}), or a largest message could never be queued`,
-        { key: 'writer.maxPendingBytes', value: this.options.maxPendingBytes },
-      );
-    }
+    this.#options = checkPending(resolveOptions('writer', DEFAULT_BATCH_WRITER_OPTIONS, BATCH_WRITER_RULES, rest));
     this.#sink = sink;
     this.#core = core;
-    this.#framingCode = this.options.framing === 'ndjson' ? Framing.NDJSON : Framing.LENGTH_PREFIXED;
-    this.#overhead = this.options.framing === 'ndjson' ? 1 : 4;
+    this.#framingCode = this.#options.framing === 'ndjson' ? Framing.NDJSON : Framing.LENGTH_PREFIXED;
+    this.#overhead = this.#options.framing === 'ndjson' ? 1 : 4;
+  }
+
+  /** The options in force. */
+  get options(): Readonly<BatchWriterOptions> {
+    return this.#options;
+  }
+
+  /**
+   * Changes batchSize, batchMaxBytes, batchTimeoutMs or maxPendingBytes live: the next write uses them, nothing
+   * queued is dropped (a smaller batchSize or batchMaxBytes flushes at the next write). framing and maxMessageSize
+   * are the stream's shape and cannot change. An invalid value throws NMCP_ERR_INVALID_OPTION naming the key, and
+   * the old options stay.
+   */
+  updateOptions(
+    update: Partial<Pick<BatchWriterOptions, 'batchSize' | 'batchMaxBytes' | 'batchTimeoutMs' | 'maxPendingBytes'>>,
+  ): void {
+    for (const key of ['framing', 'maxMessageSize'] as const) {
+      if (key in update && (update as Partial<BatchWriterOptions>)[key] !== this.#options[key]) {
+        throw new NmcpError(ErrorCode.INVALID_OPTION, `writer.${key} cannot change on a live writer`, {
+          key: `writer.${key}`,
+        });
+      }
+    }
+    const current = this.#options;
+    this.#options = checkPending(
+      resolveOptions('writer', current, BATCH_WRITER_RULES, update as Partial<typeof current>),
+    );
   }
 
   /** Bytes waiting: our queue plus what the sink has buffered. */
@@ -106,17 +137,17 @@ export class BatchWriter extends EventEmitter {
     // needed only when length-prefixing, and when the message might be near maxMessageSize.
     const size = !isString
       ? message.byteLength
-      : this.#framingCode === Framing.NDJSON && message.length * 3 <= this.options.maxMessageSize
+      : this.#framingCode === Framing.NDJSON && message.length * 3 <= this.#options.maxMessageSize
         ? message.length
         : Buffer.byteLength(message);
     const hasNewline = this.#check(message, size);
     const framed = size + this.#overhead;
-    if (this.#queueBytes + this.#sink.writableLength + framed > this.options.maxPendingBytes) {
+    if (this.#queueBytes + this.#sink.writableLength + framed > this.#options.maxPendingBytes) {
       this.#stats.refused++;
       const err = new NmcpError(
         ErrorCode.WRITE_QUEUE_FULL,
-        `the write queue holds ${this.pendingBytes} bytes; adding ${framed} would exceed maxPendingBytes (${this.options.maxPendingBytes}): the peer is not reading`,
-        { pendingBytes: this.pendingBytes, maxPendingBytes: this.options.maxPendingBytes },
+        `the write queue holds ${this.pendingBytes} bytes; adding ${framed} would exceed maxPendingBytes (${this.#options.maxPendingBytes}): the peer is not reading`,
+        { pendingBytes: this.pendingBytes, maxPendingBytes: this.#options.maxPendingBytes },
       );
       this.emit('overflow', err);
       return false;
@@ -127,8 +158,8 @@ export class BatchWriter extends EventEmitter {
     this.#allStrings &&= isString && !hasNewline;
     this.#stats.messages++;
     if (this.#blocked) {
-      this.#timer ??= setTimeout(this.#onTimer, this.options.batchTimeoutMs);
-    } else if (this.#queue.length >= this.options.batchSize || this.#queueBytes >= this.options.batchMaxBytes) {
+      this.#timer ??= setTimeout(this.#onTimer, this.#options.batchTimeoutMs);
+    } else if (this.#queue.length >= this.#options.batchSize || this.#queueBytes >= this.#options.batchMaxBytes) {
       this.flush();
     } else if (!this.#scheduled) {
       this.#scheduled = true;
@@ -172,11 +203,11 @@ export class BatchWriter extends EventEmitter {
 
   /** Throws for a message that can never be sent; returns whether it holds a raw newline (allowed only when length-prefixed). */
   #check(message: string | Uint8Array, size: number): boolean {
-    if (size > this.options.maxMessageSize) {
+    if (size > this.#options.maxMessageSize) {
       throw new NmcpError(
         ErrorCode.FRAME_TOO_LARGE,
-        `an outgoing message of ${size} bytes exceeds maxMessageSize (${this.options.maxMessageSize})`,
-        { size, maxMessageSize: this.options.maxMessageSize },
+        `an outgoing message of ${size} bytes exceeds maxMessageSize (${this.#options.maxMessageSize})`,
+        { size, maxMessageSize: this.#options.maxMessageSize },
       );
     }
     if (size === 0) throw new NmcpError(ErrorCode.INVALID_FRAME, 'an outgoing message is empty');
@@ -200,7 +231,7 @@ export class BatchWriter extends EventEmitter {
     if (this.#allStrings && this.#queueBytes <= SMALL_MESSAGE_BYTES * queue.length) {
       // Many small messages: one crossing frames the whole batch (native measured 2× the twin here).
       const joined = queue.length === 1 ? (queue[0] as string) : queue.join('\n');
-      const n = this.#core.encodeJoined(this.#framingCode, this.options.maxMessageSize, joined, dst);
+      const n = this.#core.encodeJoined(this.#framingCode, this.#options.maxMessageSize, joined, dst);
       if (n < 0) throw new NmcpError(ErrorCode.INVALID_FRAME, `message ${-n - 1} of the batch cannot be framed`);
       return dst;
     }

@@ -18,11 +18,12 @@
  */
 
 import { Buffer } from 'node:buffer';
+import type { RouteRegistryOptions } from '../config/defaults.js';
 import type { FrameDecoder } from '../framing/frame-decoder.js';
 import { type CoreBinding, Kind, RouteKind } from '../native/binding-types.js';
 import { core as activeCore } from '../native/index.js';
 import { RpcCode } from '../protocol/jsonrpc.js';
-import { RouteRegistry } from '../registry/route-registry.js';
+import { RouteRegistry, type RouteRegistryStats } from '../registry/route-registry.js';
 import type { FrameTransport } from '../transport/types.js';
 
 /** Route values in the forwarder's own registry. */
@@ -88,6 +89,16 @@ export class Forwarder {
     this.#registry.setRoute(GATEWAY_SERVER, 'tools/call', { handler: FORWARD_BY_NAME });
     this.#registry.setRoute(GATEWAY_SERVER, 'prompts/get', { handler: FORWARD_BY_NAME });
     this.#registry.setRoute(GATEWAY_SERVER, 'notifications/cancelled', { handler: CANCEL });
+  }
+
+  /** The route table's options, changed live (RouteRegistry.updateConfig): forwarding goes on meanwhile. */
+  updateRouteConfig(update: Partial<RouteRegistryOptions>): Readonly<RouteRegistryOptions> {
+    return this.#registry.updateConfig(update);
+  }
+
+  /** The route table's counters (lookups, hits, …): how the data plane routed. */
+  routeStats(): RouteRegistryStats {
+    return this.#registry.stats();
   }
 
   stats(): ForwarderStats {

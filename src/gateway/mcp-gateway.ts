@@ -10,6 +10,8 @@
  * open breaker, an HTTP downstream or upstream) go through the control plane.
  */
 
+import type { RouteRegistryOptions } from '../config/defaults.js';
+import type { RouteRegistryStats } from '../registry/route-registry.js';
 import { McpServer } from '../server/mcp-server.js';
 import type { ServerSession } from '../server/server-session.js';
 import { isFrameTransport, type Transport } from '../transport/types.js';
@@ -22,6 +24,8 @@ export interface GatewayStats {
   upstreams: Record<string, UpstreamStats>;
   /** The data plane: requests forwarded as bytes, answered, failed, pending, left to the control plane. */
   forwarder: ForwarderStats;
+  /** The data plane's route table: lookups, hits, misses, … */
+  routes: RouteRegistryStats;
 }
 
 export class McpGateway {
@@ -69,6 +73,11 @@ export class McpGateway {
     return isFrameTransport(transport) ? this.#forwarder.attach(transport) : () => {};
   }
 
+  /** Changes the data plane's route table options live (enableRouteCache, cacheTtlMs, maxCacheEntries, …). */
+  updateRouteConfig(update: Partial<RouteRegistryOptions>): Readonly<RouteRegistryOptions> {
+    return this.#forwarder.updateRouteConfig(update);
+  }
+
   /** Serves one downstream connection: attach() and `server.connect()`. */
   serve(transport: Transport): Promise<ServerSession> {
     this.attach(transport);
@@ -101,6 +110,6 @@ export class McpGateway {
   stats(): GatewayStats {
     const upstreams: Record<string, UpstreamStats> = {};
     for (const u of this.#upstreams) upstreams[u.name] = u.stats();
-    return { upstreams, forwarder: this.#forwarder.stats() };
+    return { upstreams, forwarder: this.#forwarder.stats(), routes: this.#forwarder.routeStats() };
   }
 }

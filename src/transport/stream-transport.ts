@@ -66,7 +66,7 @@ export const STREAM_TRANSPORT_RULES = {
  */
 export class StreamTransport implements FrameTransport {
   readonly kind: string;
-  readonly options: Readonly<StreamTransportOptions>;
+  #options: Readonly<StreamTransportOptions>;
   readonly #input: Readable;
   readonly #output: Writable;
   readonly #decoder: FrameDecoder;
@@ -101,11 +101,11 @@ export class StreamTransport implements FrameTransport {
   ) {
     this.kind = kind;
     this.#onEndHook = hooks.onEnd;
-    this.options = resolveOptions(kind, DEFAULT_STREAM_TRANSPORT_OPTIONS, STREAM_TRANSPORT_RULES, options);
+    this.#options = resolveOptions(kind, DEFAULT_STREAM_TRANSPORT_OPTIONS, STREAM_TRANSPORT_RULES, options);
     this.#input = input;
     this.#output = output;
     this.#onClose = hooks.onClose;
-    const { framing, maxMessageSize, bufferSize, batchMessages, batchSize, maxPendingBytes } = this.options;
+    const { framing, maxMessageSize, bufferSize, batchMessages, batchSize, maxPendingBytes } = this.#options;
     this.#decoder = new FrameDecoder({ framing, maxMessageSize });
     this.#writer = new BatchWriter(output, {
       framing,
@@ -114,6 +114,35 @@ export class StreamTransport implements FrameTransport {
       batchMaxBytes: bufferSize,
       maxPendingBytes: Math.max(maxPendingBytes, maxMessageSize + 4),
     });
+  }
+
+  /** The options in force. */
+  get options(): Readonly<StreamTransportOptions> {
+    return this.#options;
+  }
+
+  /**
+   * Changes options on the live connection (issue 6's dynamic configuration): batching (batchMessages, batchSize,
+   * bufferSize), limits (maxPendingBytes, maxMessagesPerTurn), timeouts (readTimeoutMs, writeTimeoutMs — a timer
+   * already running keeps its old length) and enableFlowControl. They apply from the next message on; nothing queued or
+   * in flight is dropped. framing and maxMessageSize are the stream's shape: changing them throws. An invalid value
+   * throws NMCP_ERR_INVALID_OPTION naming the key, and the old options stay.
+   */
+  updateOptions(update: Partial<StreamTransportOptions>): void {
+    for (const key of ['framing', 'maxMessageSize'] as const) {
+      if (update[key] !== undefined && update[key] !== this.#options[key]) {
+        throw new NmcpError(ErrorCode.INVALID_OPTION, `${this.kind}.${key} cannot change on a live connection`, {
+          key: `${this.kind}.${key}`,
+        });
+      }
+    }
+    const next = resolveOptions(this.kind, this.#options, STREAM_TRANSPORT_RULES, update);
+    this.#writer.updateOptions({
+      batchSize: next.batchMessages ? next.batchSize : 1,
+      batchMaxBytes: next.bufferSize,
+      maxPendingBytes: Math.max(next.maxPendingBytes, next.maxMessageSize + 4),
+    });
+    this.#options = next;
   }
 
   /** Bytes waiting to be written. */
@@ -164,7 +193,7 @@ export class StreamTransport implements FrameTransport {
     const d = this.#decoder;
     const n = d.push(chunk);
     const taken = this.#interceptor?.(d, n);
-    const limit = this.options.maxMessagesPerTurn || Number.POSITIVE_INFINITY;
+    const limit = this.#options.maxMessagesPerTurn || Number.POSITIVE_INFINITY;
     if (this.#backlog.length === 0 && n <= limit) {
       for (let i = 0; i < n && !this.#closed; i++) {
         if (taken?.[i]) continue;
@@ -181,7 +210,7 @@ export class StreamTransport implements FrameTransport {
     // A partial frame is pending when the chunk did not end on a frame boundary. NDJSON: it did not end with a newline.
     // Length-prefixed: bytes received minus the bytes of the frames decoded (4-byte header + payload each) is what the
     // decoder holds of the next frame (a fatal header error closes the transport, so only frames count).
-    if (this.options.framing === 'ndjson') {
+    if (this.#options.framing === 'ndjson') {
       this.#partial = chunk[chunk.length - 1] !== 10;
     } else {
       let held = this.#heldBytes + chunk.length;
@@ -205,12 +234,12 @@ export class StreamTransport implements FrameTransport {
   #drainBacklog = (): void => {
     this.#drainScheduled = false;
     const backlog = this.#backlog;
-    const end = Math.min(backlog.length, this.#backlogHead + (this.options.maxMessagesPerTurn || backlog.length));
+    const end = Math.min(backlog.length, this.#backlogHead + (this.#options.maxMessagesPerTurn || backlog.length));
     while (this.#backlogHead < end && !this.#closed) this.#deliver(backlog[this.#backlogHead++] as string | NmcpError);
     if (this.#backlogHead < backlog.length && !this.#closed) {
       // Pause the input only when the backlog is far ahead (a flood); a pipelined peer's next chunk is welcome, and
       // pausing/resuming a stream per turn costs more than the messages themselves.
-      if (!this.#pausedForBacklog && backlog.length - this.#backlogHead > 64 * this.options.maxMessagesPerTurn) {
+      if (!this.#pausedForBacklog && backlog.length - this.#backlogHead > 64 * this.#options.maxMessagesPerTurn) {
         this.#pausedForBacklog = true;
         this.#input.pause();
       }
@@ -233,7 +262,7 @@ export class StreamTransport implements FrameTransport {
   #armReadTimer(): void {
     if (this.#readTimer) clearTimeout(this.#readTimer);
     this.#readTimer = undefined;
-    const ms = this.options.readTimeoutMs;
+    const ms = this.#options.readTimeoutMs;
     if (ms === 0 || !this.#partial) return;
     this.#readTimer = setTimeout(() => {
       void this.close(
@@ -248,8 +277,8 @@ export class StreamTransport implements FrameTransport {
   }
 
   #onBlocked(): void {
-    if (this.options.enableFlowControl) this.#input.pause();
-    const ms = this.options.writeTimeoutMs;
+    if (this.#options.enableFlowControl) this.#input.pause();
+    const ms = this.#options.writeTimeoutMs;
     if (ms === 0 || this.#writeTimer) return;
     this.#writeTimer = setTimeout(() => {
       void this.close(
@@ -265,13 +294,13 @@ export class StreamTransport implements FrameTransport {
   #onDrain = (): void => {
     if (this.#writeTimer) clearTimeout(this.#writeTimer);
     this.#writeTimer = undefined;
-    if (this.options.enableFlowControl && !this.#closed && !this.#pausedForBacklog) this.#input.resume();
+    if (this.#options.enableFlowControl && !this.#closed && !this.#pausedForBacklog) this.#input.resume();
   };
 
   #onOverflow = (err: NmcpError): void => {
     // The peer is far behind: the message was refused; keep the session only if writes resume within writeTimeoutMs.
     this.#onBlocked();
-    if (this.options.writeTimeoutMs === 0) void this.close(err);
+    if (this.#options.writeTimeoutMs === 0) void this.close(err);
   };
 
   #onEnd = (): void => {

@@ -81,6 +81,37 @@ describe('McpGateway data plane', () => {
     expect(gateway.stats().forwarder.forwarded).toBe(before);
   });
 
+  it('the route table changes live (cache on/off, cap, TTL) under forwarded load: none lost, none duplicated', async () => {
+    const c = await downstream();
+    const before = gateway.stats();
+    let stop = false;
+    let changes = 0;
+    const changer = (async () => {
+      for (let i = 0; !stop; i++) {
+        gateway.updateRouteConfig({ enableRouteCache: i % 3 !== 0, maxCacheEntries: 1 + (i % 4), cacheTtlMs: 1 + i });
+        changes++;
+        await new Promise((r) => setImmediate(r));
+      }
+    })();
+    const seen: string[] = [];
+    for (let batch = 0; batch < 10; batch++) {
+      const results = await Promise.all(
+        Array.from({ length: 40 }, (_, i) =>
+          c.callTool({ name: i % 2 ? 'b__echo' : 'a__echo', arguments: { text: `r${batch * 40 + i}` } }).then(text),
+        ),
+      );
+      seen.push(...results);
+    }
+    stop = true;
+    await changer;
+    expect(changes).toBeGreaterThan(5);
+    expect(seen).toEqual(Array.from({ length: 400 }, (_, i) => `r${i}`));
+    const after = gateway.stats();
+    expect(after.forwarder.forwarded - before.forwarder.forwarded).toBe(400);
+    expect(after.forwarder.answered - before.forwarder.answered).toBe(400);
+    expect(after.routes.lookups).toBeGreaterThan(before.routes.lookups);
+  });
+
   it('an upstream that dies fails only its pending calls; the other upstream keeps forwarding', async () => {
     const c = await downstream();
     const pending = c.callTool({ name: 'b__slow', arguments: { ms: 10_000 } });
