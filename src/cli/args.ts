@@ -4,6 +4,7 @@
  * check returns the parsed values, or a Problem: what is wrong and how to fix it, which the command reports with
  * usageError (exit 2).
  */
+import { readFile } from 'node:fs/promises';
 import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { usageError } from './usage.js';
 
@@ -104,4 +105,24 @@ export function eraFlag(values: FlagValues): 'legacy' | 'modern' | undefined | P
   if (era === undefined || typeof era !== 'string') return undefined;
   if (era === 'legacy' || era === 'modern') return era;
   return { problem: `--era must be legacy or modern, got ${JSON.stringify(era)}`, fix: 'e.g. --era modern' };
+}
+
+export function isJsonObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Reads the JSON file of `--config PATH`: its parsed value, or what is wrong (unreadable, not JSON) and the fix. */
+export async function readConfigJson(path: string): Promise<{ value: unknown } | Problem> {
+  const file = `--config ${JSON.stringify(path)}`;
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    return { problem: `cannot read ${file}: ${(err as Error).message}`, fix: 'Give the path of a readable JSON file.' };
+  }
+  try {
+    return { value: JSON.parse(text) as unknown };
+  } catch (err) {
+    return { problem: `${file} is not valid JSON: ${(err as Error).message}`, fix: 'Fix the JSON syntax.' };
+  }
 }

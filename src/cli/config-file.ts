@@ -8,7 +8,7 @@
  * config module; this file only reads and checks the shape.
  */
 
-import { readFile } from 'node:fs/promises';
+import { isJsonObject, readConfigJson } from './args.js';
 
 export const CONFIG_SECTIONS = ['stdio', 'tcp', 'http'] as const;
 export type ConfigSection = (typeof CONFIG_SECTIONS)[number];
@@ -16,19 +16,10 @@ export type ServeConfig = { [K in ConfigSection]?: Record<string, unknown> };
 
 /** Reads and checks a config file; returns the config, or a message saying what is wrong and where. */
 export async function loadServeConfig(path: string): Promise<ServeConfig | string> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (err) {
-    return `cannot read --config ${JSON.stringify(path)}: ${(err as Error).message}`;
-  }
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (err) {
-    return `--config ${JSON.stringify(path)} is not valid JSON: ${(err as Error).message}`;
-  }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+  const read = await readConfigJson(path);
+  if ('problem' in read) return read.problem;
+  const value = read.value;
+  if (!isJsonObject(value)) {
     return `--config ${JSON.stringify(path)} must hold a JSON object with sections ${CONFIG_SECTIONS.join(', ')}`;
   }
   const config: ServeConfig = {};

@@ -16,10 +16,9 @@
  * The gateway options are checked by McpGateway itself (resolveGatewayOptions), so the file and the API say the same
  * thing about a bad key; this file adds the shape of the file and what to fix.
  */
-import { readFile } from 'node:fs/promises';
 import { NmcpError } from '../errors.js';
 import { type McpGatewayOptions, resolveGatewayOptions } from '../gateway/options.js';
-import type { Problem } from './args.js';
+import { isJsonObject, type Problem, readConfigJson } from './args.js';
 
 export interface GatewayConfig {
   gateway: McpGatewayOptions;
@@ -31,32 +30,20 @@ const GATEWAY_KEYS = ['upstreams', 'separator', 'requestTimeoutMs', 'breaker', '
 const TOP_KEYS = [...GATEWAY_KEYS, 'http', 'tcp'];
 const EXAMPLE = '{"upstreams":[{"name":"a","stdio":{"command":"node","args":["server.js"]}}]}';
 
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 /** Reads and checks a gateway config file. */
 export async function loadGatewayConfig(path: string): Promise<GatewayConfig | Problem> {
-  const file = `--config ${JSON.stringify(path)}`;
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (err) {
-    return { problem: `cannot read ${file}: ${(err as Error).message}`, fix: 'Give the path of a readable JSON file.' };
-  }
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (err) {
-    return { problem: `${file} is not valid JSON: ${(err as Error).message}`, fix: 'Fix the JSON syntax.' };
-  }
-  const checked = checkGatewayConfig(value);
-  return 'problem' in checked ? { problem: `${file}: ${checked.problem}`, fix: checked.fix } : checked;
+  const read = await readConfigJson(path);
+  if ('problem' in read) return read;
+  const checked = checkGatewayConfig(read.value);
+  return 'problem' in checked
+    ? { problem: `--config ${JSON.stringify(path)}: ${checked.problem}`, fix: checked.fix }
+    : checked;
 }
 
 /** Checks a parsed gateway config. */
 export function checkGatewayConfig(value: unknown): GatewayConfig | Problem {
-  if (!isObject(value)) return { problem: 'the file must hold a JSON object', fix: `Write for example ${EXAMPLE}.` };
+  if (!isJsonObject(value))
+    return { problem: 'the file must hold a JSON object', fix: `Write for example ${EXAMPLE}.` };
   for (const key of Object.keys(value)) {
     if (!TOP_KEYS.includes(key)) {
       return { problem: `unknown key ${JSON.stringify(key)}`, fix: `The keys are ${TOP_KEYS.join(', ')}.` };
@@ -66,7 +53,7 @@ export function checkGatewayConfig(value: unknown): GatewayConfig | Problem {
     return { problem: '"upstreams" is missing', fix: `Add at least one upstream, for example ${EXAMPLE}.` };
   }
   for (const key of ['http', 'tcp']) {
-    if (value[key] !== undefined && !isObject(value[key])) {
+    if (value[key] !== undefined && !isJsonObject(value[key])) {
       return { problem: `"${key}" must be an object of options`, fix: `See docs/${key}.md for the options.` };
     }
   }

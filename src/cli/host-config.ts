@@ -11,8 +11,8 @@
  * (docs/tcp.md): the transports check those and name a bad key. This file checks the shape, and says what to fix.
  */
 
-import { readFile } from 'node:fs/promises';
 import { SERVER_NAME_PATTERN } from '../host/names.js';
+import { isJsonObject, readConfigJson } from './args.js';
 import { EXAMPLES, isExample } from './examples.js';
 
 export interface HostConfig {
@@ -30,33 +30,20 @@ export interface ConfigProblem {
 const TOP_KEYS = ['servers', 'http', 'tcp'];
 const EXAMPLE_LIST = Object.keys(EXAMPLES).join(', ');
 
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 /** Reads and checks a host config file. */
 export async function loadHostConfig(path: string): Promise<HostConfig | ConfigProblem> {
-  const file = `--config ${JSON.stringify(path)}`;
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (err) {
-    return { problem: `cannot read ${file}: ${(err as Error).message}`, fix: 'Give the path of a readable JSON file.' };
-  }
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (err) {
-    return { problem: `${file} is not valid JSON: ${(err as Error).message}`, fix: 'Fix the JSON syntax.' };
-  }
-  const checked = checkHostConfig(value);
-  return 'problem' in checked ? { problem: `${file}: ${checked.problem}`, fix: checked.fix } : checked;
+  const read = await readConfigJson(path);
+  if ('problem' in read) return read;
+  const checked = checkHostConfig(read.value);
+  return 'problem' in checked
+    ? { problem: `--config ${JSON.stringify(path)}: ${checked.problem}`, fix: checked.fix }
+    : checked;
 }
 
 /** Checks a parsed host config. */
 export function checkHostConfig(value: unknown): HostConfig | ConfigProblem {
   const example = '{"servers":{"a":{"example":"everything"}},"http":{"port":3000}}';
-  if (!isObject(value)) {
+  if (!isJsonObject(value)) {
     return { problem: 'the file must hold a JSON object', fix: `Write for example ${example}.` };
   }
   for (const key of Object.keys(value)) {
@@ -65,7 +52,7 @@ export function checkHostConfig(value: unknown): HostConfig | ConfigProblem {
     }
   }
   const { servers, http, tcp = [] } = value;
-  if (!isObject(servers) || Object.keys(servers).length === 0) {
+  if (!isJsonObject(servers) || Object.keys(servers).length === 0) {
     return {
       problem: '"servers" must be an object with at least one server',
       fix: 'Add "servers": {"<name>": {"example": "everything"}}.',
@@ -80,7 +67,7 @@ export function checkHostConfig(value: unknown): HostConfig | ConfigProblem {
         fix: 'Server names are 1 … 64 characters of a-z, 0-9, "-" and "_" (they are the last segment of /mcp/<name>).',
       };
     }
-    if (!isObject(entry) || typeof entry.example !== 'string') {
+    if (!isJsonObject(entry) || typeof entry.example !== 'string') {
       return { problem: `${key} must be {"example": NAME}`, fix: `NAME is one of: ${EXAMPLE_LIST}.` };
     }
     const extra = Object.keys(entry).find((k) => k !== 'example');
@@ -97,7 +84,7 @@ export function checkHostConfig(value: unknown): HostConfig | ConfigProblem {
   }
   const names = Object.keys(config.servers).join(', ');
   if (http !== undefined) {
-    if (!isObject(http)) {
+    if (!isJsonObject(http)) {
       return { problem: '"http" must be an object of options', fix: 'Write for example "http": {"port": 3000}.' };
     }
     config.http = http;
@@ -110,7 +97,7 @@ export function checkHostConfig(value: unknown): HostConfig | ConfigProblem {
   }
   for (const [i, entry] of tcp.entries()) {
     const key = `tcp[${i}]`;
-    if (!isObject(entry)) {
+    if (!isJsonObject(entry)) {
       return { problem: `${key} must be an object`, fix: 'Write for example {"port": 7001, "server": "a"}.' };
     }
     if (typeof entry.server !== 'string' || !Object.hasOwn(config.servers, entry.server)) {

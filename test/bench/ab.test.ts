@@ -3,11 +3,9 @@
  * B ÷ A per run with its spread and verdicts, the renderers' A/B section, B kept out of everything that judges nmcp
  * (ratios, baselines, targets), and one short real A/B over stdio through the built CLI (dist/cli/main.js).
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { abLines, computeAbRatios } from '../../src/bench/ab.js';
 import { compareToBaseline } from '../../src/bench/baseline.js';
@@ -15,9 +13,9 @@ import { renderMarkdown } from '../../src/bench/render-markdown.js';
 import type { BenchCase, BenchReport } from '../../src/bench/report.js';
 import { computeRatios, resolveBenchOptions } from '../../src/bench/run-bench.js';
 import { evaluateTargets } from '../../src/bench/targets.js';
+import { runCli } from '../helpers/run-cli.js';
 import { makeCase, makeReport } from './fixtures.js';
 
-const cli = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'nmcp-bench-ab-'));
 const file = (name: string, text: string) => {
   const path = join(dir, name);
@@ -25,27 +23,7 @@ const file = (name: string, text: string) => {
   return path;
 };
 
-function run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [cli, 'bench', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (s: string) => {
-      stdout += s;
-    });
-    child.stderr.setEncoding('utf8').on('data', (s: string) => {
-      stderr += s;
-    });
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`nmcp bench ${args.join(' ')} did not finish; stderr: ${stderr}`));
-    }, 60_000);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+const run = (args: string[]) => runCli(['bench', ...args]);
 
 /** A and B over `runs` runs: B's throughput and CPU per message are the given multiples of A's in every run. */
 function abCases(runs: number, perSecondRatios: readonly number[], cpuRatio = 1): BenchCase[] {

@@ -10,30 +10,11 @@ import type { Driver, LoadSink } from '../../src/bench/driver.js';
 import { descriptorProblem, isLoopbackTarget, MAX_CLIENTS, resolveLoadOptions } from '../../src/bench/load.js';
 import { runLoop } from '../../src/bench/load-loop.js';
 import type { BenchReport } from '../../src/bench/report.js';
+import { runCli } from '../helpers/run-cli.js';
 
 const cli = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
 
-function run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [cli, 'load', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (s: string) => {
-      stdout += s;
-    });
-    child.stderr.setEncoding('utf8').on('data', (s: string) => {
-      stderr += s;
-    });
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`nmcp load ${args.join(' ')} did not finish; stderr: ${stderr}`));
-    }, 60_000);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+const run = (args: string[]) => runCli(['load', ...args]);
 
 const SHORT = ['--clients', '20', '--duration', '300ms', '--warmup', '100ms'];
 

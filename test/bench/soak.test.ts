@@ -3,11 +3,9 @@
  * NMCP_REPORT_MEMORY_MS, usage errors, and one real short soak through the built CLI (dist/cli/main.js) whose report
  * fills `soak` and turns the report card's memory row from "not measured" into a judged figure.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import type { BenchReport } from '../../src/bench/report.js';
 import {
@@ -18,37 +16,10 @@ import {
 } from '../../src/bench/soak-summary.js';
 import { evaluateTargets } from '../../src/bench/targets.js';
 import { memoryReportInterval } from '../../src/cli/serve.js';
+import { runCli } from '../helpers/run-cli.js';
 
-const cli = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
-
-function run(
-  args: string[],
-  env: NodeJS.ProcessEnv = process.env,
-  stopWhen?: (stderr: string) => boolean,
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [cli, ...args], { stdio: ['pipe', 'pipe', 'pipe'], env });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (s: string) => {
-      stdout += s;
-    });
-    child.stderr.setEncoding('utf8').on('data', (s: string) => {
-      stderr += s;
-      // A stdio server ends when its stdin closes.
-      if (stopWhen?.(stderr)) child.stdin.end();
-    });
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`nmcp ${args.join(' ')} did not finish; stderr: ${stderr}`));
-    }, 60_000);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-    if (!stopWhen) child.stdin.end();
-  });
-}
+const run = (args: string[], env: NodeJS.ProcessEnv = process.env, stopWhen?: (stderr: string) => boolean) =>
+  runCli(args, { env, ...(stopWhen ? { stopWhen } : {}) });
 
 describe('soak arithmetic', () => {
   it('least-squares slope', () => {

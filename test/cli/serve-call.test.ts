@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it, vi } from 'vitest';
 import { parseKeyValues } from '../../src/cli/call.js';
 import { splitCommand } from '../../src/cli/split-command.js';
+import { runCli } from '../helpers/run-cli.js';
 
 const cli = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
 const quote = (s: string) => `'${s.replaceAll("'", "'\\''")}'`;
@@ -20,30 +21,8 @@ interface Run {
   stderr: string;
 }
 
-function run(args: string[], input?: string, timeoutMs = 60_000): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [cli, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (s: string) => {
-      stdout += s;
-    });
-    child.stderr.setEncoding('utf8').on('data', (s: string) => {
-      stderr += s;
-    });
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`nmcp ${args.join(' ')} did not finish in ${timeoutMs} ms; stderr: ${stderr}`));
-    }, timeoutMs);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-    child.stdin.on('error', () => {});
-    if (input !== undefined) child.stdin.end(input);
-    else child.stdin.end();
-  });
-}
+const run = (args: string[], input?: string, timeoutMs = 60_000): Promise<Run> =>
+  runCli(args, { ...(input !== undefined ? { input } : {}), timeoutMs });
 
 const call = (...args: string[]) => run(['call', '--stdio', SERVER, ...args]);
 /** The same, pinned to the handshake era: no server/discover probe, so one server process instead of two. */
