@@ -25,6 +25,9 @@ Usage:
   nmcp bench [--workload LIST] [--transport LIST] [--peers] [--target "<command>"|URL] [options]
                          measure a server: messages/s, latency percentiles, CPU, RSS, errors, lost; with
                          --peers, side by side with the official SDKs (\`nmcp bench --help\`)
+  nmcp bench soak [--duration 10m] [--rate 10000] [options]
+                         the server's RSS and heap under sustained load, and their growth
+                         (\`nmcp bench soak --help\`)
   nmcp load [--clients N] [--duration TIME] [--rate R] [--transport T] [--target URL] [options]
                          many concurrent clients against one server (default 100 over tcp for 60 s): the same
                          figures as bench; bounded, loopback targets only by default (\`nmcp load --help\`)
@@ -35,6 +38,7 @@ Usage:
 Environment:
   NMCP_NATIVE=0          use the TypeScript twin even when the native addon is available
   NMCP_REQUIRE_NATIVE=1  fail instead of falling back to the twin when the addon does not load
+  NMCP_REPORT_MEMORY_MS=MS  nmcp serve prints its memory use on stderr every MS ms (what the soak reads)
 `;
 
 function packageVersion(): string {
