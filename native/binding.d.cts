@@ -17,6 +17,13 @@ export declare class BindingDecoder {
    * and stores the consumed position in `out[0]`.
    */
   push(chunk: Uint8Array, start: number, out: Int32Array, outRecordStart: number): number
+  /**
+   * `push`, and in the same crossing the records it wrote routed through `router` by their method (the route table's
+   * lookups happen inside the decoding call, never one call per message): (kind, value) of record `r` — counted
+   * from 0 over the whole `out` array, like `out_record_start` — into `routes[2r..2r+2]`, as `routeRecords` writes
+   * them (3: a method with escapes, to route by its decoded string).
+   */
+  pushRouted(chunk: Uint8Array, start: number, out: Int32Array, outRecordStart: number, router: BindingRouter, transport: number, nowMs: number, routes: Uint32Array): number
   /** Copies the frame assembled by the last `push` into `dst` (whose length must be the frame's length). */
   takeAssembled(dst: Uint8Array): void
   reset(): void

@@ -20,6 +20,13 @@ const EMPTY = new Uint8Array(0);
 /** Initial record capacity; grows by doubling when one chunk holds more frames. */
 const INITIAL_RECORDS = 1024;
 
+/** What `push` needs to route a chunk's records in the same call (RouteRegistry.pushFrames provides it). */
+export interface FrameRouting {
+  readonly router: BindingRouter;
+  readonly transport: number;
+  readonly nowMs: number;
+}
+
 /** A JSON-RPC id as the envelope scan found it (undefined: no id member). */
 export type EnvelopeId = string | number | null | undefined;
 
@@ -41,6 +48,8 @@ export class FrameDecoder {
   readonly maxMessageSize: number;
   #handle: BindingDecoder;
   #records = new Int32Array(RECORD_STRIDE * (1 + INITIAL_RECORDS));
+  /** (kind, value) per record of the last routed push: 2 per record, i.e. records.length / RECORD_STRIDE × 2. */
+  #routes = new Uint32Array(0);
   #chunk: Buffer = Buffer.alloc(0);
   #assembled: Buffer | undefined;
   #count = 0;
@@ -65,15 +74,33 @@ export class FrameDecoder {
     return this.#count;
   }
 
-  /** Decodes one chunk; returns the number of records (frames and errors) it completed. */
-  push(chunk: Uint8Array): number {
+  /**
+   * Decodes one chunk; returns the number of records (frames and errors) it completed. With `routing`, the same call
+   * into the core also routes every record by its method through the route table (no crossing per message): read
+   * them with `routes` (RouteRegistry.pushFrames does this and settles escaped methods).
+   */
+  push(chunk: Uint8Array, routing?: FrameRouting): number {
     const buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
     this.#chunk = buf;
     this.#assembled = undefined;
     let count = 0;
     let pos = 0;
     for (;;) {
-      const n = this.#handle.push(buf, pos, this.#records, count);
+      if (routing && this.#routes.length < this.#records.length / 4) {
+        this.#routes = new Uint32Array(this.#records.length / 4);
+      }
+      const n = routing
+        ? this.#handle.pushRouted(
+            buf,
+            pos,
+            this.#records,
+            count,
+            routing.router,
+            routing.transport,
+            routing.nowMs,
+            this.#routes,
+          )
+        : this.#handle.push(buf, pos, this.#records, count);
       if (count === 0 && n > 0 && this.#records[RECORD_STRIDE] === Status.FRAME_ASSEMBLED) {
         const len = this.#records[RECORD_STRIDE + 2] as number;
         const dst = Buffer.allocUnsafe(len);
@@ -86,6 +113,11 @@ export class FrameDecoder {
       const grown = new Int32Array(this.#records.length * 2);
       grown.set(this.#records);
       this.#records = grown;
+      if (routing) {
+        const routes = new Uint32Array(grown.length / 4);
+        routes.set(this.#routes);
+        this.#routes = routes;
+      }
     }
     this.#count = count;
     for (let i = 0; i < count; i++) {
@@ -194,6 +226,11 @@ export class FrameDecoder {
       nowMs,
       out,
     );
+  }
+
+  /** The routes of the last routed push: (kind, value) of record i at [2i, 2i+1]; valid until the next push. */
+  get routes(): Uint32Array {
+    return this.#routes;
   }
 
   /** The error of record i as an NmcpError (undefined for frames). */

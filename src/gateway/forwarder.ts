@@ -135,7 +135,11 @@ export class Forwarder {
     this.#registry.registerTransport(id);
     this.#registry.bindTransport(id, GATEWAY_SERVER);
     this.#downstreams.set(downstream, id);
-    downstream.setInterceptor((decoder, count) => this.#fromDownstream(downstream, id, decoder, count));
+    // Each chunk of the connection is decoded and routed in one call into the core (RouteRegistry.pushFrames).
+    downstream.setInterceptor((decoder, count) => this.#fromDownstream(downstream, decoder, count), {
+      router: this.#registry,
+      transportId: id,
+    });
     return () => {
       if (!this.#downstreams.delete(downstream)) return;
       downstream.setInterceptor(undefined);
@@ -152,9 +156,9 @@ export class Forwarder {
     return up?.admit() ? [name, up] : undefined;
   }
 
-  #fromDownstream(downstream: FrameTransport, transportId: number, d: FrameDecoder, n: number): Uint8Array | undefined {
+  #fromDownstream(downstream: FrameTransport, d: FrameDecoder, n: number): Uint8Array | undefined {
     if (n === 0 || this.#upstreams.size === 0) return undefined;
-    const routes = this.#registry.routeFrames(transportId, d);
+    const routes = d.routes;
     let candidates: number[] | undefined;
     let taken: Uint8Array | undefined;
     for (let i = 0; i < n; i++) {

@@ -67,6 +67,20 @@ export interface BindingDecoder {
    * Returns the number of records written; `out[0]` receives the absolute position consumed.
    */
   push(chunk: Uint8Array, start: number, out: Int32Array, outRecordStart: number): number;
+  /**
+   * `push`, and in the same call the records it wrote routed through `router` by their method (docs/core-api.md
+   * §Router): (kind, value) of record r — counted over the whole `out`, like outRecordStart — into routes[2r..2r+2].
+   */
+  pushRouted(
+    chunk: Uint8Array,
+    start: number,
+    out: Int32Array,
+    outRecordStart: number,
+    router: BindingRouter,
+    transport: number,
+    nowMs: number,
+    routes: Uint32Array,
+  ): number;
   /** Copy the assembled frame reported by the last push into `dst` (exactly its length) and forget it. */
   takeAssembled(dst: Uint8Array): void;
   /** Return to the initial state. */

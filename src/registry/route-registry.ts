@@ -220,22 +220,33 @@ export class RouteRegistry {
     const out = this.#outFor(n);
     const now = this.#now();
     decoder.route(this.#router, transportId, now, out);
+    this.#settleEscaped(decoder, n, out, transportId, now);
+    return out;
+  }
+
+  /**
+   * Decodes `chunk` with `decoder` and routes every record by its method in the same call into the core — the route
+   * table's lookups happen inside the decoding crossing, never one call per message. Returns the record count; the
+   * routes are `decoder.routes` ((kind, value) of record i at [2i, 2i+1]), escaped methods already settled.
+   */
+  pushFrames(decoder: FrameDecoder, chunk: Uint8Array, transportId: number): number {
+    const nowMs = this.#now();
+    const n = decoder.push(chunk, { router: this.#router, transport: transportId, nowMs });
+    this.#settleEscaped(decoder, n, decoder.routes, transportId, nowMs);
+    return n;
+  }
+
+  /** A method written with escapes was left as RouteKind.ESCAPED by the core: route its decoded string. */
+  #settleEscaped(decoder: FrameDecoder, n: number, out: Uint32Array, transportId: number, now: number): void {
     for (let i = 0; i < n; i++) {
       if (out[2 * i] !== RouteKind.ESCAPED) continue;
       const method = decoder.method(i) ?? '';
       const one = new Uint32Array(2);
-      this.#router.routeMethods(
-        transportId,
-        Buffer.from(method, 'utf8'),
-        Uint32Array.of(Buffer.byteLength(method)),
-        1,
-        now,
-        one,
-      );
+      const bytes = Buffer.from(method, 'utf8');
+      this.#router.routeMethods(transportId, bytes, Uint32Array.of(bytes.length), 1, now, one);
       out[2 * i] = one[0] as number;
       out[2 * i + 1] = one[1] as number;
     }
-    return out;
   }
 
   /** Drops cached routes past their TTL now (lookups drop them as they meet them); returns how many. */

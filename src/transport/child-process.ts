@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import type { Readable, Writable } from 'node:stream';
 import { ErrorCode, NmcpError } from '../errors.js';
 import { StreamTransport, type StreamTransportOptions } from './stream-transport.js';
-import type { FrameInterceptor, FrameTransport, TransportSink } from './types.js';
+import type { FrameInterceptor, FrameRouter, FrameTransport, TransportSink } from './types.js';
 
 export interface StdioClientTransportOptions extends Partial<StreamTransportOptions> {
   /** The server's executable. */
@@ -34,6 +34,7 @@ export class StdioClientTransport implements FrameTransport {
   #child: ChildProcessByStdio<Writable, Readable, Readable | null> | undefined;
   #inner: StreamTransport | undefined;
   #interceptor: FrameInterceptor | undefined;
+  #routing: { readonly router: FrameRouter; readonly transportId: number } | undefined;
   #stderrTail = '';
   #exit: Promise<void> | undefined;
   #closing = false;
@@ -110,7 +111,7 @@ export class StdioClientTransport implements FrameTransport {
       },
     });
     this.#inner = inner;
-    if (this.#interceptor) inner.setInterceptor(this.#interceptor);
+    if (this.#interceptor) inner.setInterceptor(this.#interceptor, this.#routing);
     child.on('exit', (code, signal) => {
       if (this.#closing) return;
       const err = new NmcpError(
@@ -133,9 +134,13 @@ export class StdioClientTransport implements FrameTransport {
   }
 
   /** See FrameTransport (applies to the child's stream once it is spawned). */
-  setInterceptor(interceptor: FrameInterceptor | undefined): void {
+  setInterceptor(
+    interceptor: FrameInterceptor | undefined,
+    routing?: { readonly router: FrameRouter; readonly transportId: number },
+  ): void {
     this.#interceptor = interceptor;
-    this.#inner?.setInterceptor(interceptor);
+    this.#routing = routing;
+    this.#inner?.setInterceptor(interceptor, routing);
   }
 
   sendFrame(frame: Uint8Array): boolean {

@@ -4,7 +4,7 @@ import { resolveOptions } from '../config/options.js';
 import { ErrorCode, NmcpError } from '../errors.js';
 import { BatchWriter } from '../framing/batch-writer.js';
 import { FrameDecoder } from '../framing/frame-decoder.js';
-import type { FrameInterceptor, FrameTransport, TransportSink } from './types.js';
+import type { FrameInterceptor, FrameRouter, FrameTransport, TransportSink } from './types.js';
 
 /** Options of a byte-stream transport (stdio; TCP reuses them). Names and defaults are the seed's (camelCased). */
 export interface StreamTransportOptions {
@@ -74,6 +74,7 @@ export class StreamTransport implements FrameTransport {
   #sink: TransportSink | undefined;
   #closed = false;
   #interceptor: FrameInterceptor | undefined;
+  #routing: { readonly router: FrameRouter; readonly transportId: number } | undefined;
   #partial = false;
   /** Length-prefixed: bytes of an incomplete frame the decoder holds (for readTimeoutMs). */
   #heldBytes = 0;
@@ -179,8 +180,12 @@ export class StreamTransport implements FrameTransport {
   }
 
   /** See FrameTransport: the interceptor sees each chunk's records before the sink. */
-  setInterceptor(interceptor: FrameInterceptor | undefined): void {
+  setInterceptor(
+    interceptor: FrameInterceptor | undefined,
+    routing?: { readonly router: FrameRouter; readonly transportId: number },
+  ): void {
     this.#interceptor = interceptor;
+    this.#routing = interceptor ? routing : undefined;
   }
 
   /** See FrameTransport: one frame's bytes, framed and batched like any message. */
@@ -191,7 +196,8 @@ export class StreamTransport implements FrameTransport {
 
   #onData = (chunk: Buffer): void => {
     const d = this.#decoder;
-    const n = d.push(chunk);
+    const routing = this.#routing;
+    const n = routing ? routing.router.pushFrames(d, chunk, routing.transportId) : d.push(chunk);
     const taken = this.#interceptor?.(d, n);
     const limit = this.#options.maxMessagesPerTurn || Number.POSITIVE_INFINITY;
     if (this.#backlog.length === 0 && n <= limit) {

@@ -54,10 +54,24 @@ export interface Transport {
  */
 export type FrameInterceptor = (decoder: FrameDecoder, count: number) => Uint8Array | undefined;
 
+/**
+ * Routes a chunk's records as it decodes them (RouteRegistry implements it: the route table's lookups happen in the
+ * decoding call). An interceptor given one reads the routes from `decoder.routes`.
+ */
+export interface FrameRouter {
+  pushFrames(decoder: FrameDecoder, chunk: Uint8Array, transportId: number): number;
+}
+
 /** A byte-stream transport (stdio, TCP, Unix) that can intercept frames and send frames as bytes. */
 export interface FrameTransport extends Transport {
-  /** Sets (or with undefined removes) the interceptor; it sees chunks decoded from then on. */
-  setInterceptor(interceptor: FrameInterceptor | undefined): void;
+  /**
+   * Sets (or with undefined removes) the interceptor; it sees chunks decoded from then on. With `routing`, each chunk
+   * is decoded and routed in one call into the core, as `routing.router.pushFrames(decoder, chunk, transportId)`.
+   */
+  setInterceptor(
+    interceptor: FrameInterceptor | undefined,
+    routing?: { readonly router: FrameRouter; readonly transportId: number },
+  ): void;
   /** Queues one frame's bytes (a JSON-RPC message, unframed: the transport frames it). False when not accepted. */
   sendFrame(frame: Uint8Array): boolean;
 }

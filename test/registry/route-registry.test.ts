@@ -148,3 +148,39 @@ describe('RouteRegistry', () => {
     expect(r.stats().unrouted).toBe(0);
   });
 });
+
+describe('RouteRegistry.pushFrames: decoding and routing in one call', () => {
+  const lines = [
+    '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"x"}}',
+    '{"jsonrpc":"2.0","method":"ping"}',
+    '{"jsonrpc":"2.0","id":2,"method":"p\\u0069ng"}',
+    '{"jsonrpc":"2.0","id":3,"result":{}}',
+    '{"jsonrpc":"2.0","id":4,"method":"nope"}',
+  ];
+  const stream = Buffer.from(`${lines.join('\n')}\n`);
+  const expected = [{ handler: 7 }, { handler: 2 }, { handler: 2 }, undefined, undefined];
+
+  it('routes every record as push decodes it, whatever the chunk boundaries (frames that span chunks too)', () => {
+    for (const cut of [1, 7, 40, 70, 100, stream.length - 1]) {
+      const r = registry();
+      r.setRoute(1, 'ping', { handler: 2 });
+      const d = new FrameDecoder({ framing: 'ndjson' });
+      const got: unknown[] = [];
+      for (const chunk of [stream.subarray(0, cut), stream.subarray(cut)]) {
+        const n = r.pushFrames(d, chunk, 100);
+        for (let i = 0; i < n; i++) got.push(decodeTarget(d.routes[2 * i] as number, d.routes[2 * i + 1] as number));
+      }
+      expect(got, `cut at ${cut}`).toEqual(expected);
+      // The same lookups as routing afterwards would make: counted once per frame with a string method.
+      expect(r.stats().lookups).toBe(4);
+    }
+  });
+
+  it('grows its route array with the decoder (a chunk of more frames than the initial capacity)', () => {
+    const r = registry();
+    const many = Buffer.from('{"jsonrpc":"2.0","id":1,"method":"tools/call"}\n'.repeat(3000));
+    const d = new FrameDecoder({ framing: 'ndjson' });
+    expect(r.pushFrames(d, many, 100)).toBe(3000);
+    for (let i = 0; i < 3000; i++) expect(d.routes[2 * i + 1]).toBe(7);
+  });
+});

@@ -229,3 +229,46 @@ describe.skipIf(native === undefined)('router: twin vs native, identical traces'
     );
   });
 });
+
+describe.skipIf(native === undefined)('pushRouted: twin and native agree', () => {
+  it('on random streams cut at random places (records, routes, stats)', () => {
+    const methods = ['tools/call', 'ping', 'é', 'x'];
+    const lineArb = fc.oneof(
+      fc.constantFrom(...methods).map((m) => `{"jsonrpc":"2.0","id":1,"method":${JSON.stringify(m)}}`),
+      fc.constant('{"jsonrpc":"2.0","method":"p\\u0069ng"}'),
+      fc.constant('{"jsonrpc":"2.0","id":2,"result":{}}'),
+      fc.constant('not json'),
+    );
+    const run = (core: CoreBinding, text: string, cuts: number[]) => {
+      const r = core.createRouter(true, 30_000, 2, true);
+      r.registerServer(1);
+      r.registerTransport(1);
+      r.bindTransport(1, 1);
+      r.setRoute(1, 'tools/call', RouteKind.HANDLER, 5);
+      r.setFallback(1, RouteKind.UPSTREAM, 9);
+      const d = core.createDecoder(Framing.NDJSON, 1 << 20);
+      const bytes = Buffer.from(text);
+      const points = [...new Set(cuts.map((c) => c % (bytes.length + 1)))].sort((a, b) => a - b);
+      const events: unknown[] = [];
+      let prev = 0;
+      for (const p of [...points, bytes.length]) {
+        const chunk = bytes.subarray(prev, p);
+        prev = p;
+        const out = new Int32Array(8 * 64);
+        const routes = new Uint32Array(2 * 64);
+        const n = d.pushRouted(chunk, 0, out, 0, r, 1, 0, routes);
+        events.push([n, [...out.subarray(8, 8 + 8 * n)], [...routes.subarray(0, 2 * n)]]);
+        if (n > 0 && out[8] === 1) d.takeAssembled(new Uint8Array(out[10] as number));
+      }
+      events.push(stats(r));
+      return events;
+    };
+    fc.assert(
+      fc.property(fc.array(lineArb, { maxLength: 12 }), fc.array(fc.nat(), { maxLength: 4 }), (ls, cuts) => {
+        const text = `${ls.join('\n')}\n`;
+        expect(run(twinBinding, text, cuts)).toEqual(run(native as CoreBinding, text, cuts));
+      }),
+      { numRuns: 200 },
+    );
+  });
+});

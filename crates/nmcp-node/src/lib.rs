@@ -15,6 +15,7 @@ use nmcp_core::{CoreError, Decoder};
 
 mod forward;
 mod router;
+use router::BindingRouter;
 mod sockopt;
 
 pub use forward::{name_spans, rewrite_frames};
@@ -105,6 +106,51 @@ impl BindingDecoder {
                 out_record_start as usize,
             )
             .map_err(to_napi)?;
+        Ok(written as u32)
+    }
+
+    /// `push`, and in the same crossing the records it wrote routed through `router` by their method (the route table's
+    /// lookups happen inside the decoding call, never one call per message): (kind, value) of record `r` — counted
+    /// from 0 over the whole `out` array, like `out_record_start` — into `routes[2r..2r+2]`, as `routeRecords` writes
+    /// them (3: a method with escapes, to route by its decoded string).
+    #[napi(catch_unwind)]
+    #[allow(clippy::too_many_arguments)]
+    pub fn push_routed(
+        &mut self,
+        chunk: &[u8],
+        start: u32,
+        mut out: Int32ArraySlice,
+        out_record_start: u32,
+        router: &mut BindingRouter,
+        transport: u32,
+        now_ms: f64,
+        mut routes: Uint32ArraySlice,
+    ) -> Result<u32> {
+        let now = router::now(now_ms)?;
+        let records = out_slice(&mut out);
+        let first = out_record_start as usize;
+        let written = self
+            .inner
+            .push(chunk, start as usize, records, first)
+            .map_err(to_napi)?;
+        let routes = out_slice(&mut routes);
+        if routes.len() < 2 * (first + written) {
+            return Err(Error::new(
+                Status::InvalidArg,
+                "routes must hold 2 values per record of out",
+            ));
+        }
+        let assembled = self.inner.assembled().unwrap_or(&[]);
+        router.route_range(
+            transport,
+            chunk,
+            assembled,
+            records,
+            first,
+            written,
+            now,
+            &mut routes[2 * first..],
+        );
         Ok(written as u32)
     }
 

@@ -36,7 +36,7 @@ fn target(kind: u32, value: u32) -> Result<Target> {
     }
 }
 
-fn now(now_ms: f64) -> Result<u64> {
+pub(crate) fn now(now_ms: f64) -> Result<u64> {
     to_u64(now_ms.floor().max(0.0), "nowMs")
 }
 
@@ -271,6 +271,23 @@ impl BindingRouter {
             ));
         }
         let now = now(now_ms)?;
+        Ok(self.route_range(transport, chunk, assembled, records, first, count, now, out))
+    }
+
+    /// The loop of `route_records`, also run by `BindingDecoder.pushRouted` inside the decoding crossing. The caller
+    /// has checked that `records` holds the records and `out` 2 × count values.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn route_range(
+        &mut self,
+        transport: u32,
+        chunk: &[u8],
+        assembled: &[u8],
+        records: &[i32],
+        first: usize,
+        count: usize,
+        now: u64,
+        out: &mut [u32],
+    ) -> u32 {
         let mut routed = 0;
         for i in 0..count {
             let r = &records[RECORD_STRIDE * (1 + first + i)..RECORD_STRIDE * (2 + first + i)];
@@ -298,7 +315,7 @@ impl BindingRouter {
             routed += u32::from(route.is_some());
             write_route(out, i, route);
         }
-        Ok(routed)
+        routed
     }
 
     /// Writes lookups, hits, misses, unrouted, evictions, expirations, invalidations, entries into `out[0..8]`.

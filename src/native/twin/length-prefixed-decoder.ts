@@ -3,12 +3,13 @@
  * big-endian length, then that many payload bytes.
  */
 
-import { type BindingDecoder, RECORD_STRIDE, Status } from '../binding-types.js';
+import { type BindingDecoder, type BindingRouter, RECORD_STRIDE, Status } from '../binding-types.js';
 import { toBuffer } from './envelope.js';
 import {
   Assembly,
   consumed,
   recordCapacity,
+  routeAfterPush,
   writeAssembledRecord,
   writeErrorRecord,
   writeFrameRecord,
@@ -122,6 +123,20 @@ export class LengthPrefixedDecoder implements BindingDecoder {
   }
   takeAssembled(dst: Uint8Array): void {
     this.#assembly.take(dst);
+  }
+
+  pushRouted(
+    chunk: Uint8Array,
+    start: number,
+    out: Int32Array,
+    outRecordStart: number,
+    router: BindingRouter,
+    transport: number,
+    nowMs: number,
+    routes: Uint32Array,
+  ): number {
+    const n = this.push(chunk, start, out, outRecordStart);
+    return routeAfterPush(this.#assembly, chunk, out, outRecordStart, n, router, transport, nowMs, routes);
   }
 
   reset(): void {

@@ -4,7 +4,7 @@
  */
 
 import { Buffer } from 'node:buffer';
-import { type BindingDecoder, RECORD_STRIDE, Status } from '../binding-types.js';
+import { type BindingDecoder, type BindingRouter, RECORD_STRIDE, Status } from '../binding-types.js';
 import { scanEnvelopeRange, toBuffer } from './envelope.js';
 
 const LF = 0x0a;
@@ -103,6 +103,11 @@ export class Assembly {
     return done;
   }
 
+  /** The assembled frame of the last push (a view), if any. */
+  assembled(): Buffer | undefined {
+    return this.#assembled?.subarray(0, this.#assembledLength);
+  }
+
   /** Drops the partial frame. */
   dropPartial(): void {
     this.partialLength = 0;
@@ -143,6 +148,38 @@ export function writeAssembledRecord(out: Int32Array, base: number, frame: Buffe
   out[base + 1] = 0;
   out[base + 2] = length;
   scanEnvelopeRange(frame, 0, length, out, base + 3);
+}
+
+/**
+ * pushRouted's second half, shared by both twin decoders: route the records the push wrote (the binding does it in the
+ * same call; so does the twin, for the same contract).
+ */
+export function routeAfterPush(
+  assembly: Assembly,
+  chunk: Uint8Array,
+  out: Int32Array,
+  outRecordStart: number,
+  written: number,
+  router: BindingRouter,
+  transport: number,
+  nowMs: number,
+  routes: Uint32Array,
+): number {
+  if (routes.length < 2 * (outRecordStart + written)) {
+    throw new TypeError('routes must hold 2 values per record of out');
+  }
+  const assembled = assembly.assembled() ?? EMPTY;
+  router.routeRecords(
+    transport,
+    chunk,
+    assembled,
+    out,
+    outRecordStart,
+    written,
+    nowMs,
+    routes.subarray(2 * outRecordStart),
+  );
+  return written;
 }
 
 export class NdjsonDecoder implements BindingDecoder {
@@ -246,6 +283,20 @@ export class NdjsonDecoder implements BindingDecoder {
 
   takeAssembled(dst: Uint8Array): void {
     this.#assembly.take(dst);
+  }
+
+  pushRouted(
+    chunk: Uint8Array,
+    start: number,
+    out: Int32Array,
+    outRecordStart: number,
+    router: BindingRouter,
+    transport: number,
+    nowMs: number,
+    routes: Uint32Array,
+  ): number {
+    const n = this.push(chunk, start, out, outRecordStart);
+    return routeAfterPush(this.#assembly, chunk, out, outRecordStart, n, router, transport, nowMs, routes);
   }
 
   reset(): void {

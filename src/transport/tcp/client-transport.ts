@@ -1,6 +1,6 @@
 import type { ConnectionOptions } from 'node:tls';
 import { ErrorCode, NmcpError } from '../../errors.js';
-import type { FrameInterceptor, FrameTransport, TransportSink } from '../types.js';
+import type { FrameInterceptor, FrameRouter, FrameTransport, TransportSink } from '../types.js';
 import type { TcpTransport } from './connection.js';
 import { describeTarget, dial, type TcpDialTarget } from './dial.js';
 import {
@@ -59,6 +59,7 @@ export class TcpClientTransport implements FrameTransport {
   #sink: TransportSink | undefined;
   #connection: TcpTransport | undefined;
   #interceptor: FrameInterceptor | undefined;
+  #routing: { readonly router: FrameRouter; readonly transportId: number } | undefined;
   #closed = false;
   #reconnecting = false;
   #wakeUp: (() => void) | undefined;
@@ -135,9 +136,13 @@ export class TcpClientTransport implements FrameTransport {
   }
 
   /** See FrameTransport (kept across reconnects). */
-  setInterceptor(interceptor: FrameInterceptor | undefined): void {
+  setInterceptor(
+    interceptor: FrameInterceptor | undefined,
+    routing?: { readonly router: FrameRouter; readonly transportId: number },
+  ): void {
     this.#interceptor = interceptor;
-    this.#connection?.setInterceptor(interceptor);
+    this.#routing = routing;
+    this.#connection?.setInterceptor(interceptor, routing);
   }
 
   sendFrame(frame: Uint8Array): boolean {
@@ -161,7 +166,7 @@ export class TcpClientTransport implements FrameTransport {
   async #attach(connection: TcpTransport): Promise<void> {
     const sink = this.#sink as TransportSink;
     this.#connection = connection;
-    if (this.#interceptor) connection.setInterceptor(this.#interceptor);
+    if (this.#interceptor) connection.setInterceptor(this.#interceptor, this.#routing);
     this.#stats.connects++;
     let first = true;
     let refusal: NmcpError | undefined;
