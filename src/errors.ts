@@ -50,6 +50,8 @@ export const ErrorCode = {
   IDLE_TIMEOUT: 'NMCP_ERR_IDLE_TIMEOUT',
   /** Streamable HTTP client, legacy era: the server answered 404 to a request carrying our Mcp-Session-Id. */
   HTTP_SESSION_EXPIRED: 'NMCP_ERR_HTTP_SESSION_EXPIRED',
+  /** A message posted as bytes (StreamableHttpClientTransport.postBytes) got a status outside 2xx or an unknown Content-Type. */
+  HTTP_STATUS: 'NMCP_ERR_HTTP_STATUS',
   /** A route-table change names an unknown or already registered id, or an invalid id or target: nothing changed. */
   INVALID_ROUTE: 'NMCP_ERR_INVALID_ROUTE',
 } as const;

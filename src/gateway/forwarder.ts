@@ -11,6 +11,11 @@
  * namespace, a name written with escapes, any other method. A `notifications/cancelled` for a forwarded request is
  * translated to the gateway id and sent upstream.
  *
+ * Each forwarded request has a deadline (the upstream's `timeoutMs`, the gateway's requestTimeoutMs): past it the
+ * downstream gets a -32001 error and the upstream a `notifications/cancelled`. Each outcome is reported to the
+ * upstream (`onSettled`: its circuit breaker counts a JSON-RPC error, a timeout or a lost connection as a failure, a
+ * result as a success), as the control plane's calls are.
+ *
  * Limits of this path, stated: it does not relay progress, so a request that carries a progress token is left to
  * the control plane (which does); raw forwarding is for
  * the legacy era on both sides — a request carrying the 2026-07-28 envelope is left to the control plane, and the
@@ -18,6 +23,7 @@
  */
 
 import { Buffer } from 'node:buffer';
+import { performance } from 'node:perf_hooks';
 import type { RouteRegistryOptions } from '../config/defaults.js';
 import type { FrameDecoder } from '../framing/frame-decoder.js';
 import { type CoreBinding, Kind, RouteKind } from '../native/binding-types.js';
@@ -25,6 +31,7 @@ import { core as activeCore } from '../native/index.js';
 import { RpcCode } from '../protocol/jsonrpc.js';
 import { RouteRegistry, type RouteRegistryStats } from '../registry/route-registry.js';
 import type { FrameTransport } from '../transport/types.js';
+import type { UpstreamLink } from './http-link.js';
 
 /** Route values in the forwarder's own registry. */
 const FORWARD_BY_NAME = 1;
@@ -53,33 +60,58 @@ export interface ForwarderStats {
   pending: number;
   /** Requests of a forwarded method left to the session (unknown namespace, escaped name). */
   notForwarded: number;
+  /** Forwarded requests answered with -32001 because their upstream did not answer in time (counted in failed too). */
+  timedOut: number;
+}
+
+/** How a forwarded request ended, as reported to its upstream (its circuit breaker and counters). */
+export type ForwardOutcome = 'success' | 'failure' | 'cancelled';
+
+export interface ForwardUpstreamOptions {
+  /** Whether requests may go to it now (e.g. its circuit breaker is closed); when not, the control plane answers. */
+  admit?: () => boolean;
+  /** How long a forwarded request may wait for its answer, ms; 0 = no limit (the default). */
+  timeoutMs?: number;
+  /** Told once per forwarded request how it ended: an answer (a result; an error response is a failure), a timeout or a lost upstream (failure), or a downstream cancel. */
+  onSettled?: (outcome: ForwardOutcome) => void;
 }
 
 interface Pending {
   readonly downstream: FrameTransport;
   /** The downstream request's id bytes, as written. */
   readonly id: Buffer;
-  readonly upstream: string;
+  /** When it times out (performance.now() ms; Infinity without a timeout). */
+  readonly deadline: number;
 }
 
 interface Upstream {
-  readonly transport: FrameTransport;
-  /** Whether requests may go to it now (its circuit breaker is closed); when not, the control plane answers. */
+  readonly name: string;
+  readonly transport: UpstreamLink;
   readonly admit: () => boolean;
+  readonly timeoutMs: number;
+  readonly onSettled: (outcome: ForwardOutcome) => void;
   /** The namespace prefix as bytes (`<name><separator>`), to compare with a name's start without a string. */
   readonly prefix: Buffer;
+  /**
+   * Its forwarded requests by gateway id, oldest first: one timeout per upstream makes deadlines ascend in insertion
+   * order, so one timer for the oldest is all the sweep needs (no timer per request).
+   */
+  readonly pending: Map<number, Pending>;
+  timer: NodeJS.Timeout | undefined;
 }
+
+const ignore = (): void => {};
+const always = (): boolean => true;
 
 export class Forwarder {
   readonly separator: string;
   readonly #core: CoreBinding;
   readonly #registry: RouteRegistry;
   readonly #upstreams = new Map<string, Upstream>();
-  readonly #pending = new Map<number, Pending>();
   readonly #downstreams = new Map<FrameTransport, number>();
   #nextGatewayId = 1;
   #nextTransportId = 1;
-  readonly #stats = { forwarded: 0, answered: 0, failed: 0, notForwarded: 0 };
+  readonly #stats = { forwarded: 0, answered: 0, failed: 0, notForwarded: 0, timedOut: 0 };
 
   constructor(options: ForwarderOptions = {}) {
     this.separator = options.separator ?? '__';
@@ -102,14 +134,33 @@ export class Forwarder {
   }
 
   stats(): ForwarderStats {
-    return { ...this.#stats, pending: this.#pending.size };
+    let pending = 0;
+    for (const up of this.#upstreams.values()) pending += up.pending.size;
+    return { ...this.#stats, pending };
   }
 
-  /** Forwards `<name><separator>…` requests to `transport` (a connected upstream, past its handshake). */
-  addUpstream(name: string, transport: FrameTransport, admit: () => boolean = () => true): void {
+  /**
+   * Forwards `<name><separator>…` requests to `transport`: a connected upstream past its legacy-era handshake — a
+   * byte-stream transport, or an HttpUpstreamLink over a Streamable HTTP one.
+   */
+  addUpstream(name: string, transport: UpstreamLink, options: ForwardUpstreamOptions = {}): void {
     this.removeUpstream(name, new Error('replaced'));
-    this.#upstreams.set(name, { transport, admit, prefix: Buffer.from(`${name}${this.separator}`, 'utf8') });
-    transport.setInterceptor((decoder, count) => this.#fromUpstream(decoder, count));
+    const timeoutMs = options.timeoutMs ?? 0;
+    if (!(Number.isFinite(timeoutMs) && timeoutMs >= 0)) {
+      throw new RangeError(`Forwarder.addUpstream: timeoutMs must be a finite number ≥ 0, got ${timeoutMs}`);
+    }
+    const up: Upstream = {
+      name,
+      transport,
+      admit: options.admit ?? always,
+      timeoutMs,
+      onSettled: options.onSettled ?? ignore,
+      prefix: Buffer.from(`${name}${this.separator}`, 'utf8'),
+      pending: new Map(),
+      timer: undefined,
+    };
+    this.#upstreams.set(name, up);
+    transport.setInterceptor((decoder, count) => this.#fromUpstream(up, decoder, count));
   }
 
   /** Stops forwarding to an upstream; its pending requests are answered with an error naming `reason`. */
@@ -118,15 +169,57 @@ export class Forwarder {
     if (!up) return;
     this.#upstreams.delete(name);
     up.transport.setInterceptor(undefined);
-    for (const [gid, p] of this.#pending) {
-      if (p.upstream !== name) continue;
-      this.#pending.delete(gid);
+    clearTimeout(up.timer);
+    up.timer = undefined;
+    const message = JSON.stringify(`upstream ${name} is unavailable: ${reason.message}`);
+    const pending = [...up.pending.values()];
+    up.pending.clear();
+    for (const p of pending) {
       this.#stats.failed++;
-      const message = JSON.stringify(`upstream ${name} is unavailable: ${reason.message}`);
       p.downstream.send(
         `{"jsonrpc":"2.0","id":${p.id.toString('utf8')},"error":{"code":${RpcCode.INTERNAL_ERROR},"message":${message}}}`,
       );
+      this.#settle(up, 'failure');
     }
+  }
+
+  #settle(up: Upstream, outcome: ForwardOutcome): void {
+    try {
+      up.onSettled(outcome);
+    } catch {
+      // the callback's own failure is not the request's
+    }
+  }
+
+  /** Arms the upstream's one timer for its oldest pending request, if it has a timeout and none is armed. */
+  #arm(up: Upstream, now: number): void {
+    if (up.timer !== undefined || up.timeoutMs === 0) return;
+    const oldest = up.pending.values().next();
+    if (oldest.done) return;
+    up.timer = setTimeout(() => this.#expire(up), Math.max(1, Math.ceil(oldest.value.deadline - now)));
+    up.timer.unref();
+  }
+
+  /** Answers every request of `up` past its deadline with -32001 and cancels it upstream. */
+  #expire(up: Upstream): void {
+    up.timer = undefined;
+    if (this.#upstreams.get(up.name) !== up) return;
+    const now = performance.now();
+    const message = JSON.stringify(`upstream ${up.name} did not answer within ${up.timeoutMs} ms`);
+    for (const [gid, p] of up.pending) {
+      if (p.deadline > now) break;
+      up.pending.delete(gid);
+      this.#stats.failed++;
+      this.#stats.timedOut++;
+      p.downstream.send(
+        `{"jsonrpc":"2.0","id":${p.id.toString('utf8')},"error":{"code":${RpcCode.REQUEST_TIMEOUT},"message":${message},"data":{"upstream":${JSON.stringify(up.name)},"timeout":${up.timeoutMs}}}}`,
+      );
+      up.transport.send(
+        `{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":"~g${gid}","reason":"the gateway's timeout (${up.timeoutMs} ms)"}}`,
+      );
+      this.#settle(up, 'failure');
+    }
+    this.#arm(up, now);
   }
 
   /** Intercepts a downstream connection's forwarded requests; returns a function that stops it. */
@@ -148,12 +241,11 @@ export class Forwarder {
     };
   }
 
-  #upstreamOf(frame: Buffer, start: number, end: number): [string, Upstream] | undefined {
+  #upstreamOf(frame: Buffer, start: number, end: number): Upstream | undefined {
     const sep = frame.indexOf(this.separator, start, 'utf8');
     if (sep < 0 || sep >= end) return undefined;
-    const name = frame.toString('utf8', start, sep);
-    const up = this.#upstreams.get(name);
-    return up?.admit() ? [name, up] : undefined;
+    const up = this.#upstreams.get(frame.toString('utf8', start, sep));
+    return up?.admit() ? up : undefined;
   }
 
   #fromDownstream(downstream: FrameTransport, d: FrameDecoder, n: number): Uint8Array | undefined {
@@ -185,7 +277,7 @@ export class Forwarder {
     const spans = new Int32Array(2 * frames.length);
     this.#core.nameSpans(joined, ends, frames.length, spans);
 
-    const chosen: { i: number; k: number; upstream: [string, Upstream]; gid: number }[] = [];
+    const chosen: { i: number; k: number; upstream: Upstream; gid: number }[] = [];
     const idParts: Buffer[] = [];
     for (let k = 0; k < frames.length; k++) {
       const start = spans[2 * k] as number;
@@ -223,7 +315,7 @@ export class Forwarder {
       it += (idParts[k] as Buffer).length;
       pEnds[k] = pt;
       iEnds[k] = it;
-      prefixes[k] = c.upstream[1].prefix.length;
+      prefixes[k] = c.upstream.prefix.length;
     });
     const dst = Buffer.allocUnsafe(pt + it);
     const outEnds = new Uint32Array(picked.length);
@@ -241,25 +333,28 @@ export class Forwarder {
     );
     taken ??= new Uint8Array(n);
     let from = 0;
+    const now = performance.now();
     chosen.forEach((c, k) => {
       const to = outEnds[k] as number;
-      const [name, up] = c.upstream;
+      const up = c.upstream;
       if (status[k] !== 0) {
         // Cannot be rewritten after all (cannot happen for a frame nameSpans accepted): the session answers it.
         this.#stats.notForwarded++;
       } else {
         const id = Buffer.from(d.idBytes(c.i) as Buffer);
-        this.#pending.set(c.gid, { downstream, id, upstream: name });
+        const deadline = up.timeoutMs === 0 ? Number.POSITIVE_INFINITY : now + up.timeoutMs;
+        up.pending.set(c.gid, { downstream, id, deadline });
+        taken[c.i] = 1;
         if (up.transport.sendFrame(dst.subarray(from, to))) {
           this.#stats.forwarded++;
-          taken[c.i] = 1;
+          this.#arm(up, now);
         } else {
-          this.#pending.delete(c.gid);
+          up.pending.delete(c.gid);
           this.#stats.failed++;
-          taken[c.i] = 1;
           downstream.send(
-            `{"jsonrpc":"2.0","id":${id.toString('utf8')},"error":{"code":${RpcCode.INTERNAL_ERROR},"message":${JSON.stringify(`upstream ${name} is unavailable: it did not accept the request`)}}}`,
+            `{"jsonrpc":"2.0","id":${id.toString('utf8')},"error":{"code":${RpcCode.INTERNAL_ERROR},"message":${JSON.stringify(`upstream ${up.name} is unavailable: it did not accept the request`)}}}`,
           );
+          this.#settle(up, 'failure');
         }
       }
       from = to;
@@ -276,20 +371,22 @@ export class Forwarder {
       return false;
     }
     const wanted = JSON.stringify(params.requestId);
-    for (const [gid, p] of this.#pending) {
-      if (p.downstream !== downstream || p.id.toString('utf8') !== wanted) continue;
-      const up = this.#upstreams.get(p.upstream);
-      this.#pending.delete(gid);
-      const reason = typeof params.reason === 'string' ? `,"reason":${JSON.stringify(params.reason)}` : '';
-      up?.transport.send(
-        `{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":"~g${gid}"${reason}}}`,
-      );
-      return true;
+    for (const up of this.#upstreams.values()) {
+      for (const [gid, p] of up.pending) {
+        if (p.downstream !== downstream || p.id.toString('utf8') !== wanted) continue;
+        up.pending.delete(gid);
+        const reason = typeof params.reason === 'string' ? `,"reason":${JSON.stringify(params.reason)}` : '';
+        up.transport.send(
+          `{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":"~g${gid}"${reason}}}`,
+        );
+        this.#settle(up, 'cancelled');
+        return true;
+      }
     }
     return false;
   }
 
-  #fromUpstream(d: FrameDecoder, n: number): Uint8Array | undefined {
+  #fromUpstream(up: Upstream, d: FrameDecoder, n: number): Uint8Array | undefined {
     let taken: Uint8Array | undefined;
     const answers: { frame: Buffer; p: Pending }[] = [];
     for (let i = 0; i < n; i++) {
@@ -298,13 +395,16 @@ export class Forwarder {
       const id = d.idBytes(i);
       if (!id || id.length < 5 || id.compare(ID_PREFIX, 0, 3, 0, 3) !== 0) continue;
       const gid = Number(id.toString('latin1', 3, id.length - 1));
-      const p = this.#pending.get(gid);
+      const p = up.pending.get(gid);
       taken ??= new Uint8Array(n);
       taken[i] = 1;
-      if (!p) continue; // cancelled, or failed already: nothing to answer
-      this.#pending.delete(gid);
+      if (!p) continue; // cancelled, timed out, or failed already: nothing to answer
+      up.pending.delete(gid);
+      this.#settle(up, kind === Kind.RESPONSE ? 'success' : 'failure');
       answers.push({ frame: d.frame(i), p });
     }
+    // The timer, if armed, stays: it fires at most once per timeoutMs and re-arms for the oldest then pending
+    // (clearing and re-arming per answer would cost a timer per request at low concurrency).
     if (answers.length === 0) return taken;
     // Every answer of the chunk rewritten in one call: the gateway ids back to the downstream ids.
     const frameEnds = new Uint32Array(answers.length);

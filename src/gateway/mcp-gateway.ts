@@ -6,17 +6,20 @@
  * Two planes (docs/design/gateway.md). The control plane parses: an McpClient per upstream and the McpServer answer
  * initialize, the lists, and every call the data plane leaves to them. The data plane (Forwarder) forwards
  * `tools/call` and `prompts/get` of downstream connections served through `serve()` / `attach()` to legacy-era
- * upstream connections as bytes, never parsed; requests it cannot take (the 2026-07-28 envelope, a progress token, an
- * open breaker, an HTTP downstream or upstream) go through the control plane.
+ * upstream connections (stdio, TCP, Unix, and Streamable HTTP through HttpUpstreamLink) as bytes, never parsed;
+ * requests it cannot take (the 2026-07-28 envelope, a progress token, an open breaker, an HTTP downstream) go through
+ * the control plane.
  */
 
 import type { RouteRegistryOptions } from '../config/defaults.js';
 import type { RouteRegistryStats } from '../registry/route-registry.js';
 import { McpServer } from '../server/mcp-server.js';
 import type { ServerSession } from '../server/server-session.js';
+import { StreamableHttpClientTransport } from '../transport/http/client/transport.js';
 import { isFrameTransport, type Transport } from '../transport/types.js';
 import { Catalog } from './catalog.js';
 import { Forwarder, type ForwarderStats } from './forwarder.js';
+import { HttpUpstreamLink } from './http-link.js';
 import { type McpGatewayOptions, type ResolvedGatewayOptions, resolveGatewayOptions } from './options.js';
 import { Upstream, type UpstreamStats } from './upstream.js';
 
@@ -57,9 +60,20 @@ export class McpGateway {
     this.#forwarder = new Forwarder({ separator: this.options.separator });
     for (const upstream of this.#upstreams) {
       upstream.onConnected = (transport, client) => {
-        // Bytes are forwarded only on a legacy-era connection of a byte-stream transport (stdio, TCP, Unix).
-        if (!isFrameTransport(transport) || client.era !== 'legacy') return;
-        this.#forwarder.addUpstream(upstream.name, transport, () => upstream.breaker.state === 'closed');
+        // Bytes are forwarded on a legacy-era connection: of a byte-stream transport (stdio, TCP, Unix) as they are,
+        // of a Streamable HTTP one as POSTs on its session (HttpUpstreamLink).
+        if (client.era !== 'legacy') return;
+        const link = isFrameTransport(transport)
+          ? transport
+          : transport instanceof StreamableHttpClientTransport
+            ? new HttpUpstreamLink(upstream.name, transport)
+            : undefined;
+        if (link === undefined) return;
+        this.#forwarder.addUpstream(upstream.name, link, {
+          admit: () => upstream.breaker.state === 'closed',
+          timeoutMs: this.options.requestTimeoutMs,
+          onSettled: (outcome) => upstream.forwarded(outcome),
+        });
       };
       upstream.onDisconnected = (reason) => this.#forwarder.removeUpstream(upstream.name, reason);
     }

@@ -25,6 +25,12 @@ export interface UnixUpstream {
 export interface HttpUpstream {
   url: string;
   headers?: Record<string, string>;
+  /**
+   * 'legacy' (the default): initialize a legacy-era session, whose calls the data plane forwards as bytes. 'auto':
+   * probe `server/discover` first and speak the 2026-07-28 era when the server has it (needed for a server that
+   * speaks only that era); such a connection is served by the control plane.
+   */
+  negotiation?: 'legacy' | 'auto';
 }
 
 /** One upstream MCP server: a name (`[a-z0-9_-]+`, unique) and exactly one transport. */
@@ -157,8 +163,11 @@ function checkUpstream(i: number, entry: unknown, seen: Set<string>): UpstreamCo
       return { name, unix: t as unknown as UnixUpstream };
     }
     case 'http': {
-      checkKeys(tkey, t, ['url', 'headers']);
+      checkKeys(tkey, t, ['url', 'headers', 'negotiation']);
       if (typeof t.url !== 'string' || !URL.canParse(t.url)) throw invalid(`${tkey}.url`, t.url, 'must be a URL');
+      if (t.negotiation !== undefined && t.negotiation !== 'legacy' && t.negotiation !== 'auto') {
+        throw invalid(`${tkey}.negotiation`, t.negotiation, 'must be "legacy" or "auto"');
+      }
       if (t.headers !== undefined && !isStringRecord(t.headers)) {
         throw invalid(`${tkey}.headers`, t.headers, 'must map header names to strings');
       }

@@ -19,6 +19,7 @@ import { StreamableHttpClientTransport } from '../transport/http/client/transpor
 import { TcpClientTransport } from '../transport/tcp/client-transport.js';
 import type { Transport } from '../transport/types.js';
 import { type BreakerState, CircuitBreaker } from './breaker.js';
+import type { ForwardOutcome } from './forwarder.js';
 import { backoffDelay, type ResolvedGatewayOptions, type UpstreamConfig } from './options.js';
 
 export type UpstreamState = 'connecting' | 'connected' | 'reconnecting' | 'closed';
@@ -185,6 +186,20 @@ export class Upstream {
     }
   }
 
+  /**
+   * Counts a call the data plane forwarded as bytes and feeds its outcome to the breaker, as call() does for the
+   * control plane's: a JSON-RPC error, a timeout or a lost connection is a failure; a downstream cancel says nothing.
+   */
+  forwarded(outcome: ForwardOutcome): void {
+    this.#calls++;
+    if (outcome === 'success') this.breaker.success();
+    else if (outcome === 'cancelled') this.breaker.release();
+    else {
+      this.#failures++;
+      this.breaker.failure();
+    }
+  }
+
   #unavailable(reason: string): McpError {
     return new McpError(RpcCode.INTERNAL_ERROR, `upstream ${this.name} is unavailable: ${reason}`, {
       upstream: this.name,
@@ -199,9 +214,9 @@ export class Upstream {
         validateToolOutput: false,
         timeoutMs: this.#options.requestTimeoutMs,
         onError: (e) => this.#report(e),
-        // A byte-stream upstream speaks the legacy era, which the data plane forwards as bytes (and no version probe
-        // spawns a second stdio server); an HTTP upstream negotiates.
-        negotiation: this.config.http ? 'auto' : 'legacy',
+        // The legacy era, which the data plane forwards as bytes (and no version probe spawns a second stdio server);
+        // an HTTP upstream may be told to negotiate ('auto': for a server of the 2026-07-28 era only).
+        negotiation: this.config.http?.negotiation ?? 'legacy',
       },
     );
     client.onclose = (reason) => this.#lost(client, reason);

@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { McpClient } from '../../src/client/mcp-client.js';
 import { McpGateway } from '../../src/gateway/mcp-gateway.js';
+import { McpError } from '../../src/protocol/jsonrpc.js';
 import { TcpClientTransport } from '../../src/transport/tcp/client-transport.js';
 import { McpTcpServer } from '../../src/transport/tcp/server.js';
 import { cli, serveTcp, stop, type TcpUpstreamProcess, text, until } from './helpers.js';
@@ -110,6 +111,50 @@ describe('McpGateway data plane', () => {
     expect(after.forwarder.forwarded - before.forwarder.forwarded).toBe(400);
     expect(after.forwarder.answered - before.forwarder.answered).toBe(400);
     expect(after.routes.lookups).toBeGreaterThan(before.routes.lookups);
+  });
+
+  it('a forwarded call past requestTimeoutMs gets -32001; timeouts open the breaker, which then refuses at once', async () => {
+    const g = new McpGateway({
+      upstreams: [{ name: 'c', tcp: { port: upstreamB.port } }],
+      requestTimeoutMs: 300,
+      breaker: { failureThreshold: 2, openDurationMs: 60_000 },
+      onError: () => {},
+    });
+    const server = new McpTcpServer(g.server, { onConnection: (t) => g.attach(t) });
+    try {
+      await g.start();
+      const address = (await server.listen({ port: 0 })) as { port: number };
+      const client = new McpClient({ name: 'downstream', version: '0' }, { negotiation: 'legacy' });
+      await client.connect(new TcpClientTransport({ port: address.port }));
+      // An answer, even an isError one, closes the count of failures.
+      expect(text(await client.callTool({ name: 'c__echo', arguments: { text: 'ok' } }))).toBe('ok');
+      const started = Date.now();
+      const errors = await Promise.all(
+        [0, 1].map((i) =>
+          client.callTool({ name: 'c__slow', arguments: { ms: 2_000 + i } }, { timeoutMs: 10_000 }).catch((e) => e),
+        ),
+      );
+      expect(Date.now() - started).toBeLessThan(1_900); // answered by the gateway's timeout, not the tool
+      for (const e of errors) {
+        expect(e).toBeInstanceOf(McpError);
+        expect((e as McpError).code).toBe(-32001);
+        expect((e as McpError).message).toBe('upstream c did not answer within 300 ms');
+      }
+      const stats = g.stats();
+      expect(stats.forwarder).toMatchObject({ forwarded: 3, answered: 1, timedOut: 2, failed: 2, pending: 0 });
+      expect(stats.upstreams.c).toMatchObject({ breaker: 'open', calls: 3, failures: 2 });
+      // Open: the data plane leaves the call to the control plane, which refuses it at once.
+      const refused = await client.callTool({ name: 'c__echo', arguments: { text: 'x' } }).catch((e) => e);
+      expect((refused as McpError).message).toMatch(/^upstream c: circuit open, retry after \d+ ms$/);
+      expect(g.stats().forwarder.forwarded).toBe(3);
+      // The slow tool's late answers (the upstream was told to cancel) are dropped, not delivered twice.
+      await new Promise((r) => setTimeout(r, 2_200));
+      expect(g.stats().forwarder).toMatchObject({ answered: 1, pending: 0 });
+      await client.close();
+    } finally {
+      await server.close();
+      await g.close();
+    }
   });
 
   it('an upstream that dies fails only its pending calls; the other upstream keeps forwarding', async () => {

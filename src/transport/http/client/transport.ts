@@ -159,6 +159,88 @@ export class StreamableHttpClientTransport implements Transport {
   }
 
   /**
+   * Posts one legacy-era message as bytes on this transport's session (its `Mcp-Session-Id`, `MCP-Protocol-Version`
+   * and custom headers) and hands each message of the answer — a JSON body, or the `message` events of an SSE
+   * response — to `onMessage` as UTF-8 bytes, never parsed; nothing reaches the transport's own sink. For a gateway
+   * forwarding frames (src/gateway/http-link.ts). Resolves when the response has ended (a 202 ends at once); rejects
+   * with an NmcpError on a network failure, a status outside 2xx (naming it, with the start of the body), an
+   * unexpected Content-Type, or a body over maxMessageSize. A 404 to the session closes the transport too
+   * (NMCP_ERR_HTTP_SESSION_EXPIRED), as it would for send(). An SSE stream that drops is not resumed on this path.
+   */
+  async postBytes(message: Uint8Array, onMessage: (message: Buffer) => void): Promise<void> {
+    const pool = this.#pool;
+    if (!pool || this.#closing) throw new NmcpError(ErrorCode.CONNECTION_CLOSED, 'the transport is closed');
+    const headers = this.#headers(undefined);
+    headers.accept = `${JSON_TYPE}, ${SSE_TYPE}`;
+    headers['content-type'] = JSON_TYPE;
+    const sentSession = headers['mcp-session-id'];
+    let res: Dispatcher.ResponseData;
+    try {
+      res = await pool.request({
+        path: this.#path,
+        method: 'POST',
+        headers,
+        body: message,
+        signal: this.#abort.signal,
+        idempotent: this.#options.httpVersion === '2',
+      });
+    } catch (err) {
+      const e = err as Error & { code?: unknown };
+      throw new NmcpError(
+        ErrorCode.CONNECT_FAILED,
+        `the HTTP request failed: ${e.message}`,
+        { url: this.#options.url.href, code: e.code },
+        { cause: e },
+      );
+    }
+    this.#answered = true;
+    const { statusCode } = res;
+    if (statusCode === 404 && sentSession !== undefined) {
+      res.body.destroy();
+      this.#sessionExpired('POST');
+      throw new NmcpError(ErrorCode.HTTP_SESSION_EXPIRED, `the server no longer knows session ${sentSession}`, {
+        sessionId: sentSession,
+        httpStatus: 404,
+      });
+    }
+    if (statusCode < 200 || statusCode >= 300) {
+      const body = await this.#readBody(res.body).then(
+        (b) => b.toString('utf8', 0, Math.min(b.length, 200)),
+        () => '',
+      );
+      throw new NmcpError(
+        ErrorCode.HTTP_STATUS,
+        `HTTP ${statusCode} ${statusText(statusCode)}${body ? `: ${body}` : ''}`,
+        { httpStatus: statusCode },
+      );
+    }
+    const type = mediaType(res.headers);
+    if (statusCode === 202 || statusCode === 204) {
+      await res.body.dump().catch(() => {});
+      return;
+    }
+    if (type === SSE_TYPE) {
+      await readSse(res.body as AsyncIterable<Buffer>, this.#options.maxMessageSize, {
+        event: (event) => {
+          if (event.data && (event.event === undefined || event.event === 'message')) {
+            onMessage(Buffer.from(event.data, 'utf8'));
+          }
+        },
+        retry: () => {},
+      });
+      return;
+    }
+    if (type === JSON_TYPE) {
+      onMessage(await this.#readBody(res.body));
+      return;
+    }
+    await res.body.dump().catch(() => {});
+    throw new NmcpError(ErrorCode.HTTP_STATUS, `unexpected response Content-Type ${JSON.stringify(type ?? null)}`, {
+      httpStatus: statusCode,
+    });
+  }
+
+  /**
    * Runs a request's handling in the background. Every expected failure is handled inside; anything else (a sink
    * callback that threw) closes the transport with it rather than becoming an unhandled rejection.
    */
@@ -298,6 +380,11 @@ export class StreamableHttpClientTransport implements Transport {
 
   /** A JSON body, read to its end within timeoutMs and maxMessageSize. */
   async #readJson(body: Body): Promise<string> {
+    return (await this.#readBody(body)).toString('utf8');
+  }
+
+  /** A body's bytes, read to its end within timeoutMs and maxMessageSize. */
+  async #readBody(body: Body): Promise<Buffer> {
     const { timeoutMs, maxMessageSize } = this.#options;
     const timer =
       timeoutMs > 0
@@ -327,7 +414,7 @@ export class StreamableHttpClientTransport implements Transport {
         }
         chunks.push(chunk);
       }
-      return Buffer.concat(chunks, size).toString('utf8');
+      return Buffer.concat(chunks, size);
     } finally {
       if (timer) clearTimeout(timer);
     }
