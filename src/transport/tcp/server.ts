@@ -8,6 +8,7 @@ import {
   invalidOption,
   resolveTcpServerOptions,
   splitOptions,
+  streamOptionsOf,
   type TcpServerOptions,
 } from './options.js';
 import { applySocketOptions } from './socket-options.js';
@@ -57,8 +58,11 @@ export const CONNECTION_LIMIT_RPC_CODE = -32000;
  *   const { port } = await tcp.listen({ port: 0 });           // 127.0.0.1 unless host is given
  *   await tcp.listen({ path: '/run/mcp.sock' });              // or a Unix socket
  */
+/** Options that are the listener's or the streams' shape: fixed once the server exists. */
+const FIXED_OPTIONS = ['framing', 'maxMessageSize', 'backlog'] as const;
+
 export class McpTcpServer {
-  readonly options: Readonly<TcpServerOptions>;
+  #options: Readonly<TcpServerOptions>;
   readonly #server: ConnectableServer;
   readonly #hooks: Pick<McpTcpServerOptions, 'onConnection' | 'onDisconnect' | 'onRefused' | 'onError'>;
   readonly #tls: TlsOptions | undefined;
@@ -74,7 +78,7 @@ export class McpTcpServer {
     }
     const objectKeys = ['tls', 'onConnection', 'onDisconnect', 'onRefused', 'onError'];
     const { objects, primitives } = splitOptions('McpTcpServer', options, DEFAULT_TCP_SERVER_OPTIONS, objectKeys);
-    this.options = resolveTcpServerOptions('McpTcpServer', primitives as Partial<TcpServerOptions>);
+    this.#options = resolveTcpServerOptions('McpTcpServer', primitives as Partial<TcpServerOptions>);
     for (const key of ['onConnection', 'onDisconnect', 'onRefused', 'onError']) {
       if (objects[key] !== undefined && typeof objects[key] !== 'function') {
         throw invalidOption('McpTcpServer', key, objects[key], 'must be a function');
@@ -86,6 +90,41 @@ export class McpTcpServer {
     this.#server = server;
     this.#tls = objects.tls as TlsOptions | undefined;
     this.#hooks = objects as McpTcpServerOptions;
+  }
+
+  /** The options in force (updateOptions changes them). */
+  get options(): Readonly<TcpServerOptions> {
+    return this.#options;
+  }
+
+  /**
+   * Changes options live, without a restart and without dropping a connection or a request in flight (issue 6's
+   * dynamic configuration). Every open connection takes the stream options at once — batching (batchMessages,
+   * batchSize, bufferSize), limits (maxPendingBytes, maxMessagesPerTurn), timeouts (readTimeoutMs, sendTimeoutMs)
+   * and enableFlowControl — as StreamTransport.updateOptions applies them; maxConnections applies to the next accept;
+   * socket options (noDelay, keepAlive…, send/recvBufferSize, idleTimeoutMs) to connections accepted from then on.
+   * framing, maxMessageSize and backlog cannot change. Everything is checked before anything changes: an invalid
+   * value or an unknown key throws NMCP_ERR_INVALID_OPTION naming the key, and the old options stay everywhere.
+   */
+  updateOptions(update: Partial<TcpServerOptions>): Readonly<TcpServerOptions> {
+    if (typeof update !== 'object' || update === null) {
+      throw invalidOption('McpTcpServer.updateOptions', 'update', update, 'must be an object of options');
+    }
+    for (const key of FIXED_OPTIONS) {
+      if (update[key] !== undefined && update[key] !== this.#options[key]) {
+        throw invalidOption(
+          'McpTcpServer',
+          key,
+          update[key],
+          'cannot change on a live server (restart it to change it)',
+        );
+      }
+    }
+    const next = resolveTcpServerOptions('McpTcpServer', { ...this.#options, ...update });
+    const stream = streamOptionsOf(next);
+    for (const connection of this.#connections) connection.updateOptions(stream);
+    this.#options = next;
+    return next;
   }
 
   /** Where the server listens (undefined before listen()). */

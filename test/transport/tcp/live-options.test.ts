@@ -91,3 +91,92 @@ describe('StreamTransport.updateOptions', () => {
     ]);
   });
 });
+
+describe('McpTcpServer.updateOptions', () => {
+  it('changes every open connection under load from three clients (none lost or duplicated); new ones get it too', async () => {
+    const server = new McpServer({ name: 'live', version: '1' });
+    server.registerTool('echo', { inputSchema: { type: 'object' } }, (args) => ({
+      content: [{ type: 'text', text: String((args as { text?: unknown }).text) }],
+    }));
+    const tcp = new McpTcpServer(server);
+    const { port } = (await tcp.listen({ port: 0 })) as { port: number };
+    closers.push(() => tcp.close());
+    const errors: Error[] = [];
+    const clients: McpClient[] = [];
+    for (let k = 0; k < 3; k++) {
+      const c = new McpClient(
+        { name: `c${k}`, version: '0' },
+        { negotiation: 'legacy', onError: (e) => errors.push(e) },
+      );
+      await c.connect(new TcpClientTransport({ port }));
+      closers.push(() => c.close());
+      clients.push(c);
+    }
+    let stop = false;
+    let changes = 0;
+    const changer = (async () => {
+      for (let i = 0; !stop; i++) {
+        tcp.updateOptions({
+          batchSize: 1 + ((i * 37) % 200),
+          batchMessages: i % 5 !== 0,
+          maxMessagesPerTurn: (i * 7) % 65,
+          readTimeoutMs: 1000 + i,
+          sendTimeoutMs: 2000 + i,
+          maxConnections: 100 + i,
+        });
+        changes++;
+        await new Promise((r) => setImmediate(r));
+      }
+    })();
+    const seen = await Promise.all(
+      clients.map(async (client, k) => {
+        const out: string[] = [];
+        for (let batch = 0; batch < 10; batch++) {
+          const results = await Promise.all(
+            Array.from({ length: 100 }, (_, i) =>
+              client.callTool({ name: 'echo', arguments: { text: `${k}:${batch * 100 + i}` } }),
+            ),
+          );
+          for (const r of results) out.push((r.content[0] as { text: string }).text);
+        }
+        return out;
+      }),
+    );
+    stop = true;
+    await changer;
+    expect(changes).toBeGreaterThan(10);
+    seen.forEach((out, k) => {
+      expect(out).toEqual(Array.from({ length: 1000 }, (_, i) => `${k}:${i}`));
+    });
+    expect(errors).toEqual([]);
+    tcp.updateOptions({ batchSize: 9, readTimeoutMs: 4321 });
+    expect(tcp.options).toMatchObject({ batchSize: 9, readTimeoutMs: 4321 });
+    for (const c of tcp.connections) expect(c.options).toMatchObject({ batchSize: 9, readTimeoutMs: 4321 });
+    const late = new McpClient({ name: 'late', version: '0' }, { negotiation: 'legacy' });
+    await late.connect(new TcpClientTransport({ port }));
+    closers.push(() => late.close());
+    expect(tcp.connections.size).toBe(4);
+    for (const c of tcp.connections) expect(c.options).toMatchObject({ batchSize: 9, readTimeoutMs: 4321 });
+  });
+
+  it('checks everything before changing anything: a bad value or a fixed key names the key, the old options stay', async () => {
+    const tcp = new McpTcpServer(new McpServer({ name: 'live', version: '1' }));
+    await tcp.listen({ port: 0 });
+    closers.push(() => tcp.close());
+    const before = tcp.options;
+    const attempt = (update: object) => {
+      try {
+        tcp.updateOptions(update);
+      } catch (e) {
+        return e as NmcpError;
+      }
+      throw new Error('accepted');
+    };
+    expect(attempt({ batchSize: 0 }).message).toMatch(/batchSize/);
+    expect(attempt({ maxConnections: -1 }).details).toMatchObject({ key: expect.stringContaining('maxConnections') });
+    expect(attempt({ framing: 'ndjson' }).message).toMatch(/framing.*cannot change on a live server/);
+    expect(attempt({ backlog: 10 }).code).toBe(ErrorCode.INVALID_OPTION);
+    expect(attempt({ batchSise: 3 }).message).toMatch(/batchSise/);
+    expect(tcp.options).toBe(before);
+  });
+});
