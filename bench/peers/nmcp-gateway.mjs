@@ -15,7 +15,8 @@ const upstream = new StdioClientTransport({ command, args, stderr: 'inherit' });
 const client = new McpClient({ name: 'nmcp-gateway', version: '1.0.0' }, { negotiation: 'legacy' });
 await client.connect(upstream);
 const forwarder = new Forwarder();
-forwarder.addUpstream('up', upstream);
+// As McpGateway does: a deadline per forwarded request (its default requestTimeoutMs).
+forwarder.addUpstream('up', upstream, { timeoutMs: 30_000 });
 
 const server = new McpServer({ name: 'nmcp-gateway', version: '1.0.0' });
 const downstream = new StdioServerTransport();
