@@ -1,11 +1,20 @@
 /**
  * A driver over a byte stream: a child process's stdio (NDJSON) or a TCP / Unix socket (NDJSON or length-prefixed).
- * Requests go out as pre-built bytes, a batch per write; responses are split and scanned on Buffers (wire.ts).
+ * Requests go out as pre-built bytes, a batch per write. Responses are split and their envelopes read by nmcp's own
+ * FrameDecoder — one call into the native core per chunk, whatever the number of responses in it — so the load
+ * generator, which shares the machine with the server it measures, spends as little CPU per response as it can
+ * (a JSON scan of the whole envelope, whichever key order the server writes: the official SDKs put the id last).
  */
 import type { Readable, Writable } from 'node:stream';
+import { FrameDecoder } from '../framing/frame-decoder.js';
+import { Kind } from '../native/binding-types.js';
 import { CONTROL_ID_BASE, ControlError, type Driver, type LoadSink } from './driver.js';
 import { controlMessage, type Era, initializeParams, type RequestTemplate } from './requests.js';
-import { createSplitter, type Framing, frameParts, scanFrame } from './wire.js';
+import { type Framing, frameParts } from './wire.js';
+
+/** The largest frame the decoder accepts: the limit nmcp allows (a benchmark never refuses a server's answer). */
+const MAX_FRAME = 256 * 1024 * 1024;
+const IS_ERROR_TRUE = Buffer.from('"isError":true');
 
 /** Below this a batch is joined into one buffer and written once; above, it is written part by part under cork. */
 const JOIN_LIMIT = 256 * 1024;
@@ -41,9 +50,10 @@ export class StreamDriver implements Driver {
 
   constructor(options: StreamDriverOptions) {
     this.#o = options;
-    const splitter = createSplitter(options.framing);
+    const decoder = new FrameDecoder({ framing: options.framing, maxMessageSize: MAX_FRAME });
     options.readable.on('data', (chunk: Buffer) => {
-      for (const frame of splitter.push(chunk)) this.#onFrame(frame);
+      const n = decoder.push(chunk);
+      for (let i = 0; i < n; i++) this.#onRecord(decoder, i);
       this.sink.flush();
     });
     const lost = (why: string) => (err?: Error) => {
@@ -58,31 +68,44 @@ export class StreamDriver implements Driver {
     options.writable.on('error', lost('writing to the server failed'));
   }
 
-  #onFrame(frame: Buffer): void {
-    const s = scanFrame(frame);
-    if (s.id === undefined) {
-      if (s.isMessage) this.sink.notification(frame);
-      else this.sink.unexpected();
+  #onRecord(d: FrameDecoder, i: number): void {
+    if (!d.isFrame(i)) {
+      this.sink.unexpected();
       return;
     }
-    if (s.isMessage) {
-      this.sink.unexpected(); // a server→client request: a benchmark client declares no capabilities to answer it
+    const kind = d.kind(i);
+    if (kind === Kind.NOTIFICATION) {
+      this.sink.notification(d.frame(i));
       return;
     }
-    if (s.id >= CONTROL_ID_BASE) {
-      const c = this.#control.get(s.id);
+    const id = d.id(i);
+    // A server→client request (a benchmark client declares no capabilities to answer it), a batch, or an id that
+    // is not one of ours.
+    if ((kind !== Kind.RESPONSE && kind !== Kind.ERROR) || typeof id !== 'number') {
+      this.sink.unexpected();
+      return;
+    }
+    if (id >= CONTROL_ID_BASE) {
+      const c = this.#control.get(id);
       if (!c) {
         this.sink.unexpected();
         return;
       }
-      this.#control.delete(s.id);
-      const msg = JSON.parse(frame.toString('utf8')) as { result?: unknown; error?: { code: number; message: string } };
+      this.#control.delete(id);
+      const msg = JSON.parse(d.text(i)) as { result?: unknown; error?: { code: number; message: string } };
       if (msg.error) c.reject(new ControlError(`server error ${msg.error.code}: ${msg.error.message}`));
       else c.resolve(msg.result);
       return;
     }
+    if (kind === Kind.ERROR) {
+      this.sink.response(id, false);
+      return;
+    }
+    // The template's check compares the expected answer byte for byte (an isError result cannot pass it); without
+    // one, a tool result with isError: true is not a success.
+    const frame = d.frame(i);
     const t = this.#o.template;
-    this.sink.response(s.id, s.ok && (t === undefined || t.check(frame)));
+    this.sink.response(id, t === undefined ? frame.indexOf(IS_ERROR_TRUE) === -1 : t.check(frame));
   }
 
   async handshake(era: Era): Promise<void> {

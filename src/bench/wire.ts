@@ -1,87 +1,15 @@
 /**
- * The load generator's wire layer: frames requests (NDJSON or 4-byte big-endian length prefix) and splits response
- * bytes back into frames, on Buffers, without decoding to strings or JSON.parse on the hot path. Responses are
- * matched to requests by scanning each frame for its top-level `"id":` — cheap enough that the load generator does
- * not become the bottleneck, which is the whole point of a benchmark client.
+ * The load generator's wire layer: frames requests (NDJSON or 4-byte big-endian length prefix), and reads the id and
+ * outcome of an HTTP response's message by scanning its bytes for the top-level `"id":`, without decoding to strings
+ * or JSON.parse on the hot path. (Byte streams are split and scanned by nmcp's FrameDecoder: stream-driver.ts.)
  */
 
 export type Framing = 'ndjson' | 'length-prefixed';
 
-const NEWLINE = 0x0a;
 const ID_KEY = Buffer.from('"id":');
 const RESULT_KEY = Buffer.from('"result"');
 const IS_ERROR_TRUE = Buffer.from('"isError":true');
 const METHOD_KEY = Buffer.from('"method"');
-
-/** Splits a byte stream into frames. push() a chunk, get the complete frames it finished. */
-export interface FrameSplitter {
-  push(chunk: Buffer): Buffer[];
-  /** Bytes held of a frame not yet complete. */
-  readonly pending: number;
-}
-
-export function createSplitter(framing: Framing): FrameSplitter {
-  return framing === 'ndjson' ? new NdjsonSplitter() : new LengthPrefixedSplitter();
-}
-
-class NdjsonSplitter implements FrameSplitter {
-  // Chunks of an unfinished line: kept as a list and joined once the newline arrives, so a 1 MiB line that arrives in
-  // 64 KiB chunks is copied once, not once per chunk.
-  #parts: Buffer[] = [];
-  #held = 0;
-
-  get pending(): number {
-    return this.#held;
-  }
-
-  push(chunk: Buffer): Buffer[] {
-    const frames: Buffer[] = [];
-    let start = 0;
-    for (let nl = chunk.indexOf(NEWLINE, start); nl !== -1; nl = chunk.indexOf(NEWLINE, start)) {
-      let line: Buffer;
-      if (this.#held > 0) {
-        this.#parts.push(chunk.subarray(start, nl));
-        line = Buffer.concat(this.#parts, this.#held + nl - start);
-        this.#parts = [];
-        this.#held = 0;
-      } else line = chunk.subarray(start, nl);
-      // A CR before the newline (CRLF) and empty lines are not frames.
-      const end = line.length > 0 && line[line.length - 1] === 0x0d ? line.length - 1 : line.length;
-      if (end > 0) frames.push(end === line.length ? line : line.subarray(0, end));
-      start = nl + 1;
-    }
-    if (start < chunk.length) {
-      this.#parts.push(chunk.subarray(start));
-      this.#held += chunk.length - start;
-    }
-    return frames;
-  }
-}
-
-class LengthPrefixedSplitter implements FrameSplitter {
-  #buf: Buffer = Buffer.alloc(0);
-
-  get pending(): number {
-    return this.#buf.length;
-  }
-
-  push(chunk: Buffer): Buffer[] {
-    const frames: Buffer[] = [];
-    let buf = this.#buf.length === 0 ? chunk : Buffer.concat([this.#buf, chunk]);
-    let at = 0;
-    while (buf.length - at >= 4) {
-      const len = buf.readUInt32BE(at);
-      if (buf.length - at - 4 < len) break;
-      frames.push(buf.subarray(at + 4, at + 4 + len));
-      at += 4 + len;
-    }
-    buf = at === buf.length ? Buffer.alloc(0) : buf.subarray(at);
-    // A partial frame keeps a view into the last chunk; copy it so the chunk (possibly large) is not pinned and the
-    // next concat does not grow quadratically for a frame spread over many chunks.
-    this.#buf = buf.length > 0 && buf.length < 65_536 ? Buffer.from(buf) : buf;
-    return frames;
-  }
-}
 
 /** The bytes that put one message on the wire: a length header for length-prefixed, a newline for NDJSON. */
 export function frameParts(framing: Framing, parts: readonly Buffer[]): Buffer[] {
