@@ -121,6 +121,25 @@ export type {
 export { Framing, Kind, RouteKind, SocketOptionBit, Status, ValueType } from './native/binding-types.js';
 export type { CoreInfo, CoreKind } from './native/index.js';
 export { activeCore } from './native/index.js';
+export type {
+  CpuProfileOptions,
+  HeapProfileOptions,
+  ProcessProfiling,
+  ProcessProfilingOptions,
+  ProfileFileOptions,
+  ProfileHandle,
+  ProfilingSignalOptions,
+} from './ops/profiling.js';
+export {
+  DEFAULT_PROFILE_CPU_MS,
+  installProcessProfiling,
+  installProfilingSignal,
+  profileCpuFor,
+  profileDir,
+  startCpuProfile,
+  startHeapProfile,
+  writeHeapSnapshot,
+} from './ops/profiling.js';
 // Protocol primitives, the session layer and the transports.
 export type {
   JsonObject,
