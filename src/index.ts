@@ -121,6 +121,7 @@ export type {
 export { Framing, Kind, RouteKind, SocketOptionBit, Status, ValueType } from './native/binding-types.js';
 export type { CoreInfo, CoreKind } from './native/index.js';
 export { activeCore } from './native/index.js';
+export { BUFFER_SIZE_MAX, BUFFER_SIZE_MIN, recommendedBufferSize } from './ops/buffer-size.js';
 export type {
   CpuProfileOptions,
   HeapProfileOptions,
