@@ -31,6 +31,9 @@ Usage:
   nmcp load [--clients N] [--duration TIME] [--rate R] [--transport T] [--target URL] [options]
                          many concurrent clients against one server (default 100 over tcp for 60 s): the same
                          figures as bench; bounded, loopback targets only by default (\`nmcp load --help\`)
+  nmcp doctor [--json]   check this host and process against the tuning guidance (open files, somaxconn, TCP
+                         buffers, swappiness, thread pool, heap limit, native core): ok / warn / fail with the
+                         command that fixes each (\`nmcp doctor --help\`, docs/doctor.md)
   nmcp core              which core serves (native addon or TypeScript twin), and why
   nmcp --version, -v     nmcp's version and the active core
   nmcp --help, -h        this text
@@ -54,6 +57,7 @@ const SUBCOMMANDS: Record<string, () => Promise<(argv: string[]) => Promise<numb
   call: async () => (await import('./call.js')).call,
   bench: async () => (await import('./bench.js')).bench,
   load: async () => (await import('./load.js')).load,
+  doctor: async () => (await import('./doctor.js')).doctor,
 };
 
 export function main(argv: string[]): number | Promise<number> {
