@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { NmcpError } from '../errors.js';
+import { installProcessProfiling, type ProcessProfiling } from '../ops/profiling.js';
 import type { McpServer } from '../server/mcp-server.js';
 import { StdioServerTransport } from '../transport/stdio.js';
 import type { Transport, TransportSink } from '../transport/types.js';
@@ -33,15 +34,23 @@ Options:
   --max-message-size BYTES   largest message in either direction (default 16777216; 1 … 268435456)
   --config FILE              JSON options per transport: {"stdio":{…},"tcp":{…},"http":{…}} (docs/tcp.md,
                              docs/http.md, docs/stdio.md list them); flags win over the file
+  --cpu-prof                 write a CPU profile (.cpuprofile) from start to exit; its path is printed on stderr
+  --heap-prof                write a sampling heap profile (.heapprofile) from start to exit, path on stderr
+  --profile-dir DIR          where profiles go (default: $NMCP_PROFILE_DIR, else the working directory)
   --help, -h                 this text
 
 The address served is printed on stderr ("nmcp serve: listening on …"). TCP, Unix and HTTP serve until SIGINT or
 SIGTERM, then close every session and exit 0.
 
+Profiling (docs/operations.md): SIGUSR2 writes a heap snapshot (.heapsnapshot), then a CPU profile of the next 10 s
+(.cpuprofile), into the profile directory and prints both paths on stderr; the server keeps serving.
+
 Environment:
   NMCP_REPORT_MEMORY_MS=MS   every MS ms (≥ 10), print the process memory on stderr as one line
                              "nmcp serve: memory {"rss":…,"heapTotal":…,"heapUsed":…,"external":…,"arrayBuffers":…}"
                              (bytes; what \`nmcp bench soak\` reads for the V8 heap)
+  NMCP_PROFILE_DIR=DIR       where profiles go when --profile-dir is not given
+  NMCP_PROFILE_CPU_MS=MS     length of the CPU profile SIGUSR2 takes (default 10000)
 
 Examples:
   nmcp serve --stdio --example everything
@@ -64,6 +73,9 @@ type Values = {
   example?: string;
   'max-message-size'?: string;
   config?: string;
+  'cpu-prof'?: boolean;
+  'heap-prof'?: boolean;
+  'profile-dir'?: string;
   help?: boolean;
 };
 
@@ -87,6 +99,9 @@ export async function serve(argv: string[]): Promise<number> {
         example: { type: 'string' },
         'max-message-size': { type: 'string' },
         config: { type: 'string' },
+        'cpu-prof': { type: 'boolean' },
+        'heap-prof': { type: 'boolean' },
+        'profile-dir': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -144,7 +159,15 @@ export async function serve(argv: string[]): Promise<number> {
     return 1;
   }
   const stopMemoryReport = memoryMs === undefined ? undefined : reportMemory(memoryMs);
+  let profiling: ProcessProfiling | undefined;
   try {
+    // SIGUSR2 always; --cpu-prof / --heap-prof until exit (written in finally, after the server closed).
+    profiling = await installProcessProfiling({
+      cpuProf: values['cpu-prof'],
+      heapProf: values['heap-prof'],
+      dir: values['profile-dir'],
+      log: (line) => process.stderr.write(`nmcp serve: ${line}\n`),
+    });
     if (kind === 'stdio') return await serveStdio(server, { ...config.stdio, ...flags.stream });
     return await serveNetwork(server, kind, values, flags, config);
   } catch (err) {
@@ -158,6 +181,7 @@ export async function serve(argv: string[]): Promise<number> {
   } finally {
     stopMemoryReport?.();
     await server.close().catch(() => {});
+    await profiling?.stop();
   }
 }
 

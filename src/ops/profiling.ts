@@ -1,5 +1,5 @@
 /**
- * Profiling a running process (issue 7, point 4; the seed's fprof/eprof section done the Node way): CPU profiles through
+ * Profiling a running process (issue 7, point 4; the seed's fprof/eprof section done the Node way): CPU profiles via
  * the inspector's Profiler domain (the `.cpuprofile` JSON that `node --cpu-prof` writes and Chrome DevTools and
  * speedscope open), sampling heap profiles through HeapProfiler sampling (`.heapprofile`, what `node --heap-prof`
  * writes), full heap snapshots through `v8.writeHeapSnapshot` (`.heapsnapshot`), and a signal (SIGUSR2) that takes a
@@ -48,6 +48,8 @@ export interface ProfilingSignalOptions {
   signal?: NodeJS.Signals;
   /** Length of the CPU profile taken after the heap snapshot (default 10,000 ms). */
   cpuMs?: number;
+  /** false: the signal writes the heap snapshot only (a whole-run CPU profile, --cpu-prof, runs). Default true. */
+  cpu?: boolean;
   /** Where the files go (default: `NMCP_PROFILE_DIR`, else the working directory). */
   dir?: string;
   /** One line per event (paths written, a signal ignored, a failure). Default: stderr. Never stdout. */
@@ -61,7 +63,7 @@ export interface ProcessProfilingOptions {
   /** A sampling heap profile from now until `stop()` (`--heap-prof`). */
   heapProf?: boolean;
   dir?: string;
-  /** The signal that takes a heap snapshot and a CPU profile of the next `cpuMs` (default SIGUSR2). */
+  /** The signal for a heap snapshot + CPU profile of the next `cpuMs` (default SIGUSR2; snapshot only with cpuProf). */
   signal?: NodeJS.Signals;
   /** Default: `NMCP_PROFILE_CPU_MS`, else 10,000. */
   cpuMs?: number;
@@ -69,7 +71,7 @@ export interface ProcessProfilingOptions {
 }
 
 export interface ProcessProfiling {
-  /** Removes the signal listener, ends the profiles (a signal's early), writes them and logs their paths. Never rejects. */
+  /** Removes the signal listener, ends the profiles (a signal's early), writes them, logs the paths. Never rejects. */
   stop(): Promise<void>;
 }
 
@@ -79,7 +81,7 @@ let sequence = 0;
 let cpuBusy = false;
 let heapBusy = false;
 
-/** The directory profiles go to: `dir`, else `NMCP_PROFILE_DIR` (when set and not empty), else the working directory. */
+/** Where profiles go: `dir`, else `NMCP_PROFILE_DIR` (when set and not empty), else the working directory. */
 export function profileDir(dir?: string): string {
   const env = process.env.NMCP_PROFILE_DIR;
   return resolve(dir ?? (env !== undefined && env !== '' ? env : process.cwd()));
@@ -234,7 +236,7 @@ export function writeHeapSnapshot(options: ProfileFileOptions = {}): string {
 }
 
 /**
- * On `signal` (default SIGUSR2): writes a heap snapshot, then a CPU profile of the next `cpuMs` ms, and logs both paths.
+ * On `signal` (default SIGUSR2): writes a heap snapshot, then a CPU profile of the next `cpuMs` ms; logs both paths.
  * A signal that arrives while that runs is ignored (logged). Failures are logged, never thrown: profiling does not end
  * the process. Returns the uninstall function: it removes the listener and, if a CPU profile runs, ends it early and
  * writes it; its promise resolves when that is done (never rejects).
@@ -256,18 +258,23 @@ export function installProfilingSignal(options: ProfilingSignalOptions = {}): ()
       // A failing logger must not end the process either.
     }
   };
+  const cpu = options.cpu ?? true;
   let cycle: Promise<void> | undefined;
   let finishNow: (() => void) | undefined;
   let uninstalled = false;
 
   const run = async (): Promise<void> => {
-    say(`${signal}: writing a heap snapshot, then a CPU profile of the next ${cpuMs} ms`);
+    say(
+      cpu
+        ? `${signal}: writing a heap snapshot, then a CPU profile of the next ${cpuMs} ms`
+        : `${signal}: writing a heap snapshot (the whole-run CPU profile is written at exit)`,
+    );
     try {
       say(`heap snapshot written to ${writeHeapSnapshot({ dir: options.dir })}`);
     } catch (err) {
       say(`heap snapshot failed: ${describe(err)}`);
     }
-    if (uninstalled) return;
+    if (!cpu || uninstalled) return;
     let handle: ProfileHandle;
     try {
       handle = await startCpuProfile({ dir: options.dir });
@@ -359,6 +366,7 @@ export async function installProcessProfiling(options: ProcessProfilingOptions =
     ...(options.signal ? { signal: options.signal } : {}),
     ...(cpuMs === undefined ? {} : { cpuMs }),
     ...(dir === undefined ? {} : { dir }),
+    cpu: !options.cpuProf,
     log,
   });
   let stopped: Promise<void> | undefined;

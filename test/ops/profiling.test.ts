@@ -209,6 +209,23 @@ describe('installProcessProfiling (nmcp serve)', () => {
     expect(files.filter((f) => f.endsWith('.heapprofile'))).toHaveLength(1);
   });
 
+  it('with --cpu-prof running, SIGUSR2 writes the heap snapshot only; stop() removes the listener', async () => {
+    const dir = freshDir();
+    const lines: string[] = [];
+    const before = process.listenerCount('SIGUSR2');
+    const profiling = await installProcessProfiling({ cpuProf: true, dir, log: (l) => lines.push(l) });
+    expect(process.listenerCount('SIGUSR2')).toBe(before + 1);
+    process.kill(process.pid, 'SIGUSR2');
+    await until(() => lines.some((l) => l.startsWith('heap snapshot written to ')));
+    await profiling.stop();
+    expect(process.listenerCount('SIGUSR2')).toBe(before);
+    expect(lines[0]).toBe('SIGUSR2: writing a heap snapshot (the whole-run CPU profile is written at exit)');
+    expect(lines.filter((l) => l.includes('not taken'))).toEqual([]);
+    const files = readdirSync(dir);
+    expect(files.filter((f) => f.endsWith('.heapsnapshot'))).toHaveLength(1);
+    expect(files.filter((f) => f.endsWith('.cpuprofile'))).toHaveLength(1);
+  });
+
   it('a malformed NMCP_PROFILE_CPU_MS is refused before anything starts', async () => {
     const saved = process.env.NMCP_PROFILE_CPU_MS;
     process.env.NMCP_PROFILE_CPU_MS = 'soon';
