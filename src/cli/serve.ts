@@ -4,12 +4,14 @@
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { createLogger } from '../config/logger.js';
+import { formatConfig, type LoadedConfig, loadConfig, type NmcpConfig } from '../config/runtime-config.js';
 import { NmcpError } from '../errors.js';
 import { installProcessProfiling, type ProcessProfiling } from '../ops/profiling.js';
 import type { McpServer } from '../server/mcp-server.js';
 import { StdioServerTransport } from '../transport/stdio.js';
 import type { Transport, TransportSink } from '../transport/types.js';
-import { loadServeConfig, type ServeConfig } from './config-file.js';
+import { type LiveTargets, type ServeKind, serveOverrides, startLiveReload } from './config-file.js';
 import { EXAMPLES, isExample, loadExample } from './examples.js';
 import { usageError } from './usage.js';
 
@@ -32,8 +34,12 @@ Options:
   --tls-cert FILE            PEM certificate: serve TLS (--tcp, --unix) or HTTPS (--http); needs --tls-key
   --tls-key FILE             PEM private key of --tls-cert
   --max-message-size BYTES   largest message in either direction (default 16777216; 1 … 268435456)
-  --config FILE              JSON options per transport: {"stdio":{…},"tcp":{…},"http":{…}} (docs/tcp.md,
-                             docs/http.md, docs/stdio.md list them); flags win over the file
+  --config FILE              a JSON config file: {"logging":{…},"stdio":{…},"tcp":{…},"http":{…},…}
+                             (docs/configuration.md lists every key); default config/$NMCP_ENV.json when
+                             NMCP_ENV is set. NMCP_* variables win over the file, flags over both. SIGHUP or a
+                             change of the file reloads it live (what cannot change live is logged)
+  --print-config             print the effective config as JSON, with where each value came from (default, file,
+                             env or flag), and exit; give the transport flags too to see them win
   --cpu-prof                 write a CPU profile (.cpuprofile) from start to exit; its path is printed on stderr
   --heap-prof                write a sampling heap profile (.heapprofile) from start to exit, path on stderr
   --profile-dir DIR          where profiles go (default: $NMCP_PROFILE_DIR, else the working directory)
@@ -46,6 +52,9 @@ Profiling (docs/operations.md): SIGUSR2 writes a heap snapshot (.heapsnapshot), 
 (.cpuprofile), into the profile directory and prints both paths on stderr; the server keeps serving.
 
 Environment:
+  NMCP_ENV=NAME              read config/NAME.json (when no --config); production also sets logging.level warn
+  NMCP_<SECTION>_<KEY>=V     one config key, e.g. NMCP_TCP_MAX_CONNECTIONS=500, NMCP_LOGGING_LEVEL=debug
+                             (docs/configuration.md)
   NMCP_REPORT_MEMORY_MS=MS   every MS ms (≥ 10), print the process memory on stderr as one line
                              "nmcp serve: memory {"rss":…,"heapTotal":…,"heapUsed":…,"external":…,"arrayBuffers":…}"
                              (bytes; what \`nmcp bench soak\` reads for the V8 heap)
@@ -73,6 +82,7 @@ type Values = {
   example?: string;
   'max-message-size'?: string;
   config?: string;
+  'print-config'?: boolean;
   'cpu-prof'?: boolean;
   'heap-prof'?: boolean;
   'profile-dir'?: string;
@@ -99,6 +109,7 @@ export async function serve(argv: string[]): Promise<number> {
         example: { type: 'string' },
         'max-message-size': { type: 'string' },
         config: { type: 'string' },
+        'print-config': { type: 'boolean' },
         'cpu-prof': { type: 'boolean' },
         'heap-prof': { type: 'boolean' },
         'profile-dir': { type: 'string' },
@@ -113,6 +124,7 @@ export async function serve(argv: string[]): Promise<number> {
     return 0;
   }
   const chosen = (['stdio', 'tcp', 'unix', 'http'] as const).filter((t) => values[t] !== undefined);
+  if (values['print-config'] && chosen.length <= 1) return printConfig(values, chosen[0]);
   if (chosen.length !== 1) {
     return usageError(
       'serve',
@@ -144,12 +156,16 @@ export async function serve(argv: string[]): Promise<number> {
   if (typeof memoryMs === 'string') {
     return usageError('serve', memoryMs, 'Set it to a whole number of milliseconds such as 1000, or unset it.');
   }
-  let config: ServeConfig = {};
-  if (values.config !== undefined) {
-    const loaded = await loadServeConfig(values.config);
-    if (typeof loaded === 'string') return usageError('serve', loaded, 'Fix the file, or leave --config out.');
-    config = loaded;
+  const configOptions = { file: values.config, overrides: serveOverrides(kind, serveFlagValues(values, flags)) };
+  let loaded: LoadedConfig;
+  try {
+    loaded = await loadConfig(configOptions);
+  } catch (err) {
+    return configError(err);
   }
+  const config = loaded.config;
+  // Logs go to stderr (over stdio, stdout is the protocol). The CLI's own "nmcp serve: …" lines stay as they are.
+  const logger = createLogger(config.logging, { stdio: kind === 'stdio' });
 
   let server: McpServer;
   try {
@@ -158,6 +174,9 @@ export async function serve(argv: string[]): Promise<number> {
     process.stderr.write(`nmcp serve: could not load the ${name} example: ${(err as Error).stack ?? err}\n`);
     return 1;
   }
+  // SIGHUP or a change of the config file reloads it (when there is a file): applied live where the transport can.
+  const targets: LiveTargets = {};
+  const live = startLiveReload({ initial: loaded, load: () => loadConfig(configOptions), kind, targets, logger });
   const stopMemoryReport = memoryMs === undefined ? undefined : reportMemory(memoryMs);
   let profiling: ProcessProfiling | undefined;
   try {
@@ -168,8 +187,8 @@ export async function serve(argv: string[]): Promise<number> {
       dir: values['profile-dir'],
       log: (line) => process.stderr.write(`nmcp serve: ${line}\n`),
     });
-    if (kind === 'stdio') return await serveStdio(server, { ...config.stdio, ...flags.stream });
-    return await serveNetwork(server, kind, values, flags, config);
+    if (kind === 'stdio') return await serveStdio(server, config.stdio, targets);
+    return await serveNetwork(server, kind, values, flags, config, targets);
   } catch (err) {
     // Options the transports reject (a bad key or value in --config) arrive here as NMCP_ERR_INVALID_OPTION.
     if (err instanceof NmcpError) {
@@ -179,9 +198,51 @@ export async function serve(argv: string[]): Promise<number> {
     process.stderr.write(`nmcp serve: ${(err as Error).message}\n`);
     return 1;
   } finally {
+    live.stop();
     stopMemoryReport?.();
     await server.close().catch(() => {});
     await profiling?.stop();
+  }
+}
+
+/** The flags that set config keys, as serveOverrides takes them. */
+function serveFlagValues(values: Values, flags: Flags) {
+  return {
+    maxMessageSize: flags.stream.maxMessageSize,
+    port: flags.port,
+    host: values.host,
+    framing: flags.framing,
+    http2: values.http2,
+  };
+}
+
+/** A config that does not load: exit 2 with the message (key, value, what is allowed, where from) and the fix. */
+function configError(err: unknown): number {
+  if (!(err instanceof NmcpError)) throw err;
+  const fix = typeof err.details.fix === 'string' ? err.details.fix : 'See docs/configuration.md.';
+  return usageError('serve', `${err.message} [${err.code}]`, fix);
+}
+
+/** --print-config: the effective config (with the transport flags given, if any) and each value's source; exit 0. */
+async function printConfig(values: Values, kind: ServeKind | undefined): Promise<number> {
+  const flags = checkFlags(values, kind);
+  if (typeof flags === 'string') return usageError('serve', flags, 'Run `nmcp serve --help` for the options.');
+  if (kind === undefined && flags.stream.maxMessageSize !== undefined) {
+    return usageError(
+      'serve',
+      '--max-message-size needs a transport',
+      'Add --stdio, --tcp PORT, --unix PATH or --http PORT.',
+    );
+  }
+  try {
+    const loaded = await loadConfig({
+      file: values.config,
+      overrides: serveOverrides(kind, serveFlagValues(values, flags)),
+    });
+    process.stdout.write(formatConfig(loaded));
+    return 0;
+  } catch (err) {
+    return configError(err);
   }
 }
 
@@ -226,7 +287,7 @@ interface Flags {
 }
 
 /** Checks the flags that take values; returns them parsed, or what is wrong. */
-function checkFlags(values: Values, kind: 'stdio' | 'tcp' | 'unix' | 'http'): Flags | string {
+function checkFlags(values: Values, kind: ServeKind | undefined): Flags | string {
   const flags: Flags = { stream: {} };
   const raw = values['max-message-size'];
   if (raw !== undefined) {
@@ -268,8 +329,9 @@ function checkFlags(values: Values, kind: 'stdio' | 'tcp' | 'unix' | 'http'): Fl
   return flags;
 }
 
-async function serveStdio(server: McpServer, options: Record<string, unknown>): Promise<number> {
+async function serveStdio(server: McpServer, options: NmcpConfig['stdio'], targets: LiveTargets): Promise<number> {
   const inner = new StdioServerTransport(options);
+  targets.stdio = inner;
   const { transport, closed } = watchClose(inner);
   try {
     await server.connect(transport);
@@ -298,34 +360,29 @@ async function serveNetwork(
   kind: 'tcp' | 'unix' | 'http',
   values: Values,
   flags: Flags,
-  config: ServeConfig,
+  config: NmcpConfig,
+  targets: LiveTargets,
 ): Promise<number> {
   let close: () => Promise<void>;
   let where: string;
   if (kind === 'http') {
     // Loaded on demand: fastify and undici are not needed to serve stdio, and every stdio server start would pay for them.
     const { McpHttpServer } = await import('../transport/http/server/http-server.js');
-    const http = new McpHttpServer(server, {
-      ...config.http,
-      ...flags.stream,
-      port: flags.port as number,
-      ...(values.host === undefined ? {} : { host: values.host }),
-      ...(values.http2 ? { http2: true } : {}),
-      ...(flags.tls ? { https: flags.tls } : {}),
-    });
-    where = `${await http.listen()}${values.http2 ? ' (HTTP/2)' : ''}`;
+    // config.http holds --http PORT, --host, --http2 and --max-message-size (loadConfig's overrides).
+    const http = new McpHttpServer(server, { ...config.http, ...(flags.tls ? { https: flags.tls } : {}) });
+    where = `${await http.listen()}${config.http.http2 ? ' (HTTP/2)' : ''}`;
     close = () => http.close();
   } else {
     const { McpTcpServer } = await import('../transport/tcp/server.js');
+    // config.tcp holds --framing and --max-message-size (loadConfig's overrides).
     const tcp = new McpTcpServer(server, {
       ...config.tcp,
-      ...flags.stream,
-      ...(flags.framing ? { framing: flags.framing } : {}),
       ...(flags.tls ? { tls: flags.tls } : {}),
       onDisconnect: (_connection, reason) => {
         if (reason) process.stderr.write(`nmcp serve: a connection closed: ${reason.message}\n`);
       },
     });
+    targets.tcp = tcp;
     const address = await tcp.listen(
       kind === 'unix'
         ? { path: values.unix as string }
