@@ -23,9 +23,18 @@ export interface BatchWriterInit extends Partial<BatchWriterOptions> {
   core?: CoreBinding;
 }
 
+/** Upper bounds of the batch-size buckets (messages per flush) that `stats.batchSizes` counts; the last bucket is +Inf. */
+export const BATCH_SIZE_BUCKETS: readonly number[] = Object.freeze([1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024]);
+
 export interface BatchWriterStats {
   /** Messages accepted by write(). */
   messages: number;
+  /** Bytes handed to the sink, framing included. */
+  bytes: number;
+  /** Messages handed to the sink (the sum of the flushes' sizes). */
+  flushedMessages: number;
+  /** Flushes by messages per flush: [i] counts flushes of ≤ BATCH_SIZE_BUCKETS[i] (and > the bound before), the last > 1024. */
+  batchSizes: Uint32Array;
   /** Writes made to the sink (one per flush). */
   flushes: number;
   /** Times the sink signalled backpressure (write() returned false). */
@@ -71,7 +80,15 @@ export class BatchWriter extends EventEmitter {
   #blocked = false;
   #timer: NodeJS.Timeout | undefined;
   #closed = false;
-  readonly #stats: BatchWriterStats = { messages: 0, flushes: 0, backpressurePauses: 0, refused: 0 };
+  readonly #stats: BatchWriterStats = {
+    messages: 0,
+    bytes: 0,
+    flushedMessages: 0,
+    batchSizes: new Uint32Array(BATCH_SIZE_BUCKETS.length + 1),
+    flushes: 0,
+    backpressurePauses: 0,
+    refused: 0,
+  };
 
   constructor(sink: WriteSink, init: BatchWriterInit = {}) {
     super();
@@ -121,7 +138,7 @@ export class BatchWriter extends EventEmitter {
   }
 
   get stats(): Readonly<BatchWriterStats> {
-    return { ...this.#stats };
+    return { ...this.#stats, batchSizes: this.#stats.batchSizes.slice() };
   }
 
   /**
@@ -172,10 +189,16 @@ export class BatchWriter extends EventEmitter {
   flush(): void {
     if (this.#queue.length === 0 || this.#sink.destroyed) return;
     const payload = this.#encode();
+    const stats = this.#stats;
+    let bucket = 0;
+    while (bucket < BATCH_SIZE_BUCKETS.length && this.#queue.length > (BATCH_SIZE_BUCKETS[bucket] as number)) bucket++;
+    (stats.batchSizes[bucket] as number)++;
+    stats.bytes += this.#queueBytes;
+    stats.flushedMessages += this.#queue.length;
     this.#queue = [];
     this.#queueBytes = 0;
     this.#allStrings = true;
-    this.#stats.flushes++;
+    stats.flushes++;
     const ok = this.#sink.write(payload);
     if (!ok && !this.#blocked) {
       this.#blocked = true;

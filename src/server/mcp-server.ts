@@ -9,7 +9,7 @@ import { resolveOptions } from '../config/options.js';
 import { ErrorCode, NmcpError } from '../errors.js';
 import { type JsonObject, McpError, RpcCode } from '../protocol/jsonrpc.js';
 import { MODERN_VERSIONS } from '../protocol/versions.js';
-import { JsonRpcSession } from '../session/session.js';
+import { JsonRpcSession, type SessionObserver } from '../session/session.js';
 import type { Transport } from '../transport/types.js';
 import { Completer } from './completion.js';
 import type { ListKind, ServerCore } from './core.js';
@@ -48,6 +48,14 @@ import type {
   ServerInfo,
 } from './types.js';
 import { isObject } from './wire.js';
+
+/** Told of every session a server opens and closes (NmcpMetrics implements it: src/metrics). */
+export interface ServerObserver {
+  /** A session started on `transport`; the SessionObserver returned counts its messages. */
+  sessionOpened(session: ServerSession, transport: Transport): SessionObserver | undefined;
+  /** It closed. */
+  sessionClosed(session: ServerSession, transport: Transport): void;
+}
 
 export interface McpServerOptions {
   /** Items per list page (tools/list, resources/list, …); 1 … 100,000. Default 1000. */
@@ -126,6 +134,9 @@ export class McpServer {
   #capabilities: ServerCapabilities | undefined;
   readonly #changed = new Set<ListKind>();
   #closed = false;
+  #observer: ServerObserver | undefined;
+  /** Set while the server sheds load: every request is answered with it (refuseRequests). */
+  #refusal: McpError | undefined;
 
   constructor(info: ServerInfo, options: McpServerOptions = {}) {
     if (!isObject(info) || typeof info.name !== 'string' || typeof info.version !== 'string') {
@@ -351,16 +362,22 @@ export class McpServer {
     });
     const session = new ServerSession(rpc);
     const state = stateOf(session);
-    rpc.gate = createGate(session, state, this.#tables, this.#initialize, () => undefined);
+    const gate = createGate(session, state, this.#tables, this.#initialize, () => undefined);
+    rpc.gate = (method, params, id) => {
+      if (this.#refusal !== undefined) throw this.#refusal;
+      return gate(method, params, id);
+    };
     rpc.notificationHandlers.set('notifications/initialized', () => {
       if (state.phase !== 'legacy' || state.initialized) return;
       state.initialized = true;
       session.oninitialized?.();
     });
+    rpc.observer = this.#observer?.sessionOpened(session, transport);
     rpc.onclose = (reason) => {
       this.#sessions.delete(session);
       state.subscriptions.clear();
       state.listens.clear();
+      this.#observer?.sessionClosed(session, transport);
       session.onclose?.(reason);
     };
     this.#sessions.add(session);
@@ -368,9 +385,37 @@ export class McpServer {
       await rpc.start();
     } catch (err) {
       this.#sessions.delete(session);
+      this.#observer?.sessionClosed(session, transport);
       throw err;
     }
     return session;
+  }
+
+  /**
+   * Counts every session's messages with `observer` (NmcpMetrics.observe does this), the open sessions included;
+   * undefined stops. One observer per server: a second replaces the first.
+   */
+  setObserver(observer: ServerObserver | undefined): void {
+    const previous = this.#observer;
+    this.#observer = observer;
+    for (const session of this.#sessions) {
+      if (previous !== undefined) previous.sessionClosed(session, session.rpc.transport);
+      session.rpc.observer = observer?.sessionOpened(session, session.rpc.transport);
+    }
+  }
+
+  /**
+   * Load shedding: while set, every request of every session — new sessions' initialize included — is answered with
+   * `error` at once (the handlers do not run); undefined accepts requests again. What the memory monitor does over
+   * memoryShedBytes (src/metrics/memory-monitor.ts).
+   */
+  refuseRequests(error: McpError | undefined): void {
+    this.#refusal = error;
+  }
+
+  /** The error requests are refused with while the server sheds load (refuseRequests), else undefined. */
+  get refusal(): McpError | undefined {
+    return this.#refusal;
   }
 
   /**

@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import { ErrorCode, NmcpError } from '../errors.js';
 import { jsonText } from '../protocol/json-text.js';
 import {
@@ -39,6 +40,28 @@ export interface RequestContext {
 }
 
 export type RequestHandler = (params: JsonObject, ctx: RequestContext) => unknown;
+
+/** What a message is, for a SessionObserver. */
+export const MessageKind = { REQUEST: 0, NOTIFICATION: 1, RESPONSE: 2, ERROR: 3 } as const;
+export type MessageKindCode = (typeof MessageKind)[keyof typeof MessageKind];
+
+/**
+ * Counts a session's messages (src/metrics implements it). Called on the hot path: implementations only increment
+ * plain counters and publish them later (on a scrape). Set with `session.observer`; undefined costs nothing.
+ */
+export interface SessionObserver {
+  /** A message from the peer: its kind, and its method (a response's is its request's, when known). */
+  received(kind: MessageKindCode, method: string | undefined): void;
+  /** A request or notification of ours. */
+  sent(kind: MessageKindCode, method: string): void;
+  /**
+   * The reply to the peer's request `method` left: when the request arrived (performance.now()) and its JSON-RPC error
+   * code, or 0 for a result. Not called for a request the peer cancelled (no reply).
+   */
+  replied(method: string, startedAt: number, code: number): void;
+  /** An error reply to a message that is not a valid request (parse error, invalid request): its code. */
+  rejected(code: number): void;
+}
 export type NotificationHandler = (params: JsonObject, session: JsonRpcSession) => void;
 
 /**
@@ -77,6 +100,8 @@ export interface OutboundRequestOptions {
 }
 
 interface Pending {
+  /** The request's method (for observers: a response is counted under it). */
+  method: string;
   resolve(result: JsonObject): void;
   reject(error: Error): void;
   timer: NodeJS.Timeout | undefined;
@@ -119,6 +144,11 @@ export class JsonRpcSession {
   oninterrupted: ((reason: Error) => void) | undefined;
   /** Called when a reconnecting transport has a new connection (the peer is new: a client redoes its handshake). */
   onresumed: (() => void) | undefined;
+  /** Counts messages for metrics (undefined: nothing is counted, at no cost). */
+  observer: SessionObserver | undefined;
+  /** Messages received from the peer and sent to it (replies included), since the session started. */
+  messagesIn = 0;
+  messagesOut = 0;
 
   readonly #options: Required<Pick<SessionOptions, 'requestTimeoutMs' | 'outboundTimeoutMs'>> & SessionOptions;
   readonly #inFlight = new Map<RequestId, InFlight>();
@@ -176,6 +206,8 @@ export class JsonRpcSession {
       params === undefined
         ? `{"jsonrpc":"2.0","method":${JSON.stringify(method)}}`
         : `{"jsonrpc":"2.0","method":${JSON.stringify(method)},"params":${JSON.stringify(params)}}`;
+    this.messagesOut++;
+    this.observer?.sent(MessageKind.NOTIFICATION, method);
     return this.transport.send(text, relatedRequestId);
   }
 
@@ -209,6 +241,7 @@ export class JsonRpcSession {
         );
       };
       const pending: Pending = {
+        method,
         resolve: (r) => settle(() => resolve(r)),
         reject: (e) => settle(() => reject(e)),
         timer: undefined,
@@ -244,6 +277,8 @@ export class JsonRpcSession {
         sendParams === undefined
           ? `{"jsonrpc":"2.0","id":${id},"method":${JSON.stringify(method)}}`
           : `{"jsonrpc":"2.0","id":${id},"method":${JSON.stringify(method)},"params":${JSON.stringify(sendParams)}}`;
+      this.messagesOut++;
+      this.observer?.sent(MessageKind.REQUEST, method);
       if (!this.transport.send(text, related)) {
         const lost = this.#interruption;
         settle(() =>
@@ -267,6 +302,7 @@ export class JsonRpcSession {
   // ---- inbound
 
   #onText(text: string): void {
+    this.messagesIn++;
     let msg: unknown;
     try {
       msg = JSON.parse(text);
@@ -289,26 +325,26 @@ export class JsonRpcSession {
    */
   #onMessage(msg: unknown, collect?: (reply: string | undefined) => void): string | undefined {
     if (typeof msg !== 'object' || msg === null) {
-      return errorText(null, RpcCode.INVALID_REQUEST, 'Invalid Request: a message must be a JSON object');
+      return this.#reject(null, RpcCode.INVALID_REQUEST, 'Invalid Request: a message must be a JSON object');
     }
     const m = msg as JsonObject;
     const id = m.id;
     const hasId = id !== undefined;
     const replyId = isRequestId(id) ? id : null;
     if (m.jsonrpc !== '2.0') {
-      return errorText(replyId, RpcCode.INVALID_REQUEST, 'Invalid Request: "jsonrpc" must be "2.0"');
+      return this.#reject(replyId, RpcCode.INVALID_REQUEST, 'Invalid Request: "jsonrpc" must be "2.0"');
     }
     if (m.method !== undefined) {
       if (typeof m.method !== 'string') {
-        return errorText(replyId, RpcCode.INVALID_REQUEST, 'Invalid Request: "method" must be a string');
+        return this.#reject(replyId, RpcCode.INVALID_REQUEST, 'Invalid Request: "method" must be a string');
       }
       if (hasId && !isRequestId(id)) {
-        return errorText(null, RpcCode.INVALID_REQUEST, 'Invalid Request: "id" must be a string or a number');
+        return this.#reject(null, RpcCode.INVALID_REQUEST, 'Invalid Request: "id" must be a string or a number');
       }
       const params = m.params;
       if (params !== undefined && (typeof params !== 'object' || params === null || Array.isArray(params))) {
         return hasId
-          ? errorText(id as RequestId, RpcCode.INVALID_PARAMS, 'Invalid params: "params" must be an object')
+          ? this.#reject(id as RequestId, RpcCode.INVALID_PARAMS, 'Invalid params: "params" must be an object')
           : undefined;
       }
       if (!hasId) {
@@ -321,7 +357,7 @@ export class JsonRpcSession {
       this.#onResponse(m);
       return undefined;
     }
-    return errorText(
+    return this.#reject(
       replyId,
       RpcCode.INVALID_REQUEST,
       'Invalid Request: neither a request, a notification nor a response',
@@ -384,8 +420,13 @@ export class JsonRpcSession {
     params: JsonObject,
     collect: ((reply: string | undefined) => void) | undefined,
   ): string | undefined {
+    const observer = this.observer;
+    const startedAt = observer === undefined ? 0 : performance.now();
+    observer?.received(MessageKind.REQUEST, method);
     if (this.#inFlight.has(id)) {
-      return errorText(
+      return this.#replyError(
+        method,
+        startedAt,
         id,
         RpcCode.INVALID_REQUEST,
         `Invalid Request: request id ${JSON.stringify(id)} is already in flight (duplicate id)`,
@@ -395,10 +436,11 @@ export class JsonRpcSession {
     try {
       handler = this.gate ? this.gate(method, params, id) : undefined;
     } catch (err) {
-      return errorFromThrown(id, err);
+      return this.#replyThrown(method, startedAt, id, err);
     }
     handler ??= this.requestHandlers.get(method);
-    if (!handler) return errorText(id, RpcCode.METHOD_NOT_FOUND, `Method not found: ${method}`);
+    if (!handler)
+      return this.#replyError(method, startedAt, id, RpcCode.METHOD_NOT_FOUND, `Method not found: ${method}`);
 
     const inFlight: InFlight = { controller: undefined, cancelled: false, finish: () => {} };
     const meta = params._meta as JsonObject | undefined;
@@ -408,9 +450,18 @@ export class JsonRpcSession {
     try {
       result = handler(params, ctx);
     } catch (err) {
-      return errorFromThrown(id, err);
+      return this.#replyThrown(method, startedAt, id, err);
     }
-    if (!isPromiseLike(result)) return resultText(id, result);
+    if (!isPromiseLike(result)) {
+      if (observer === undefined) return resultText(id, result);
+      try {
+        const text = resultText(id, result);
+        observer.replied(method, startedAt, 0);
+        return text;
+      } catch (err) {
+        return this.#replyThrown(method, startedAt, id, err);
+      }
+    }
 
     // Asynchronous handler: track it so that cancellation, timeouts and duplicate ids work.
     this.#inFlight.set(id, inFlight);
@@ -429,26 +480,33 @@ export class JsonRpcSession {
       timer = setTimeout(() => {
         const err = new McpError(RpcCode.REQUEST_TIMEOUT, `${method}: handler timed out after ${timeoutMs} ms`);
         abortInFlight(inFlight, err);
-        reply(errorText(id, err.code, err.message, err.data));
+        if (this.#inFlight.get(id) !== inFlight) return;
+        reply(this.#replyError(method, startedAt, id, err.code, err.message, err.data));
       }, timeoutMs);
     }
     result.then(
       (value) => {
+        if (this.#inFlight.get(id) !== inFlight) return; // already ended (timeout or cancellation)
         let text: string;
         try {
           text = resultText(id, value);
+          observer?.replied(method, startedAt, 0);
         } catch (err) {
-          text = errorFromThrown(id, err);
+          text = this.#replyThrown(method, startedAt, id, err);
         }
         reply(text);
       },
-      (err: unknown) => reply(errorFromThrown(id, err)),
+      (err: unknown) => {
+        if (this.#inFlight.get(id) !== inFlight) return;
+        reply(this.#replyThrown(method, startedAt, id, err));
+      },
     );
     if (collect) this.#awaitingBatchReply = true;
     return undefined;
   }
 
   #onNotification(method: string, params: JsonObject): void {
+    this.observer?.received(MessageKind.NOTIFICATION, method);
     if (method === 'notifications/cancelled') {
       const target = params.requestId;
       const inFlight = isRequestId(target) ? this.#inFlight.get(target) : undefined;
@@ -485,6 +543,7 @@ export class JsonRpcSession {
   #onResponse(m: JsonObject): void {
     const id = m.id as RequestId;
     const pending = this.#pending.get(id);
+    this.observer?.received(m.error !== undefined ? MessageKind.ERROR : MessageKind.RESPONSE, pending?.method);
     if (!pending) {
       this.#options.onError?.(
         new NmcpError(ErrorCode.UNEXPECTED_RESPONSE, `a response arrived for unknown request id ${JSON.stringify(id)}`),
@@ -503,8 +562,28 @@ export class JsonRpcSession {
   }
 
   #onFrameError(error: NmcpError): void {
+    this.messagesIn++;
     // The frame was skipped (its id is unknown): answer with id null, as for a parse error, and go on.
     this.#sendError(null, RpcCode.INVALID_REQUEST, `Invalid Request: ${error.message}`, { code: error.code });
+  }
+
+  /** The error reply to the peer's request `method`, counted by the observer. */
+  #replyError(method: string, startedAt: number, id: RequestId, code: number, message: string, data?: unknown): string {
+    this.observer?.replied(method, startedAt, code);
+    return errorText(id, code, message, data);
+  }
+
+  /** A thrown McpError keeps its code; anything else is -32603 for that request only. */
+  #replyThrown(method: string, startedAt: number, id: RequestId, err: unknown): string {
+    if (err instanceof McpError) return this.#replyError(method, startedAt, id, err.code, err.message, err.data);
+    const message = err instanceof Error ? err.message : String(err);
+    return this.#replyError(method, startedAt, id, RpcCode.INTERNAL_ERROR, `Internal error: ${message}`);
+  }
+
+  /** The error reply to a message that is not a valid request, counted by the observer. */
+  #reject(id: RequestId | null, code: number, message: string): string {
+    this.observer?.rejected(code);
+    return errorText(id, code, message);
   }
 
   #onClosed(reason?: Error): void {
@@ -545,11 +624,14 @@ export class JsonRpcSession {
   }
 
   #sendError(id: RequestId | null, code: number, message: string, data?: unknown): void {
+    this.observer?.rejected(code);
     this.#sendText(errorText(id, code, message, data));
   }
 
   #sendText(text: string, relatedRequestId?: RequestId): void {
-    if (!this.#closed) this.transport.send(text, relatedRequestId);
+    if (this.#closed) return;
+    this.messagesOut++;
+    this.transport.send(text, relatedRequestId);
   }
 }
 
@@ -615,11 +697,4 @@ function resultText(id: RequestId, value: unknown): string {
 export function errorText(id: RequestId | null, code: number, message: string, data?: unknown): string {
   const error: JsonRpcErrorObject = data === undefined ? { code, message } : { code, message, data };
   return `{"jsonrpc":"2.0","id":${JSON.stringify(id)},"error":${JSON.stringify(error)}}`;
-}
-
-/** A thrown McpError keeps its code; anything else is -32603 for that request only. */
-function errorFromThrown(id: RequestId, err: unknown): string {
-  if (err instanceof McpError) return errorText(id, err.code, err.message, err.data);
-  const message = err instanceof Error ? err.message : String(err);
-  return errorText(id, RpcCode.INTERNAL_ERROR, `Internal error: ${message}`);
 }

@@ -4,7 +4,7 @@ import { resolveOptions } from '../config/options.js';
 import { ErrorCode, NmcpError } from '../errors.js';
 import { BatchWriter } from '../framing/batch-writer.js';
 import { FrameDecoder } from '../framing/frame-decoder.js';
-import type { FrameInterceptor, FrameRouter, FrameTransport, TransportSink } from './types.js';
+import type { FrameInterceptor, FrameRouter, FrameTransport, TransportSink, TransportStats } from './types.js';
 
 /** Options of a byte-stream transport (stdio; TCP reuses them). Names and defaults are the seed's (camelCased). */
 export interface StreamTransportOptions {
@@ -88,6 +88,7 @@ export class StreamTransport implements FrameTransport {
   #pausedForBacklog = false;
   #inputEnded = false;
   #onEndHook: (() => void) | undefined;
+  #bytesIn = 0;
 
   /**
    * @param onEnd called instead of closing when the input ends (a child-process transport waits for the exit status,
@@ -146,6 +147,22 @@ export class StreamTransport implements FrameTransport {
     this.#options = next;
   }
 
+  /**
+   * Counters of the connection (what metrics publish): bytes read and written (framing included), the write batcher's
+   * flushes, messages per flush and backpressure pauses.
+   */
+  get stats(): TransportStats {
+    const w = this.#writer.stats;
+    return {
+      bytesIn: this.#bytesIn,
+      bytesOut: w.bytes,
+      flushes: w.flushes,
+      flushedMessages: w.flushedMessages,
+      batchSizes: w.batchSizes,
+      backpressurePauses: w.backpressurePauses,
+    };
+  }
+
   /** Bytes waiting to be written. */
   get pendingBytes(): number {
     return this.#writer.pendingBytes;
@@ -195,6 +212,7 @@ export class StreamTransport implements FrameTransport {
   }
 
   #onData = (chunk: Buffer): void => {
+    this.#bytesIn += chunk.length;
     const d = this.#decoder;
     const routing = this.#routing;
     const n = routing ? routing.router.pushFrames(d, chunk, routing.transportId) : d.push(chunk);

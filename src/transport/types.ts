@@ -62,6 +62,27 @@ export interface FrameRouter {
   pushFrames(decoder: FrameDecoder, chunk: Uint8Array, transportId: number): number;
 }
 
+/** A connection's counters (byte-stream transports have them: `transport.stats`), published by src/metrics. */
+export interface TransportStats {
+  /** Bytes read and written, framing included. */
+  bytesIn: number;
+  bytesOut: number;
+  /** Writes to the socket or pipe (one per flush of the write batcher). */
+  flushes: number;
+  /** Messages those writes carried. */
+  flushedMessages: number;
+  /** Flushes by messages per flush, bucketed by BATCH_SIZE_BUCKETS (src/framing/batch-writer.ts). */
+  batchSizes: Uint32Array;
+  /** Times the socket or pipe pushed back (its write buffer was full). */
+  backpressurePauses: number;
+}
+
+/** A transport that keeps TransportStats. */
+export function statsOf(t: Transport): TransportStats | undefined {
+  const s = (t as { stats?: unknown }).stats;
+  return typeof s === 'object' && s !== null && 'bytesIn' in s ? (s as TransportStats) : undefined;
+}
+
 /** A byte-stream transport (stdio, TCP, Unix) that can intercept frames and send frames as bytes. */
 export interface FrameTransport extends Transport {
   /**

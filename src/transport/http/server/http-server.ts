@@ -76,6 +76,7 @@ export class McpHttpServer {
   readonly #tls: boolean;
   #app: FastifyInstance | undefined;
   #url: string | undefined;
+  readonly #routes: ((app: AnyFastify) => void | Promise<void>)[] = [];
 
   constructor(server: McpServer, options: HttpServerOptions = {}) {
     const resolved = resolveHttpOptions('McpHttpServer', options, SERVER_KEYS);
@@ -85,6 +86,17 @@ export class McpHttpServer {
     this.#host = host;
     this.#tls = options.https !== undefined;
     this.handler = new McpHttpHandler(server, resolved, (err) => this.#app?.log.warn({ err }, err.message));
+  }
+
+  /**
+   * Registers more routes on the same fastify instance, in their own encapsulated context (e.g. the operations
+   * endpoints /metrics, /health, /ready, /live: src/metrics/routes.ts). Before listen().
+   */
+  addRoutes(register: (app: AnyFastify) => void | Promise<void>): void {
+    if (this.#app !== undefined) {
+      throw new NmcpError(ErrorCode.INVALID_STATE, 'McpHttpServer.addRoutes(): call it before listen()', {});
+    }
+    this.#routes.push(register);
   }
 
   /** Starts listening; resolves with the endpoint URL. */
@@ -99,6 +111,11 @@ export class McpHttpServer {
     await app.register(async (scope: AnyFastify) => {
       await registerMcpRoutes(scope, handler, options);
     });
+    for (const register of this.#routes) {
+      await app.register(async (scope: AnyFastify) => {
+        await register(scope);
+      });
+    }
     await app.listen({ port: this.#port, host: this.#host });
     this.#url = listeningUrl(app, this.#tls, this.handler.options.path);
     return this.#url;

@@ -1,0 +1,11 @@
+export type { CheckResult, CheckStatus, HealthInit, HealthReport } from './health.js';
+export { HealthChecks } from './health.js';
+export type { MemoryMonitorInit, MemoryOptions, MemorySample } from './memory-monitor.js';
+export { DEFAULT_MEMORY_OPTIONS, MemoryMonitor, OVERLOADED_RPC_CODE } from './memory-monitor.js';
+export { DURATION_BUCKETS, MCP_METHODS, MessageStats } from './message-stats.js';
+export type { MetricsListener, NmcpMetricsOptions } from './nmcp-metrics.js';
+export { NmcpMetrics } from './nmcp-metrics.js';
+export type { OperationsListener, OperationsSources } from './routes.js';
+export { listenOperations, registerOperationsRoutes } from './routes.js';
+export type { SessionInfo, SystemInfo, SystemInfoSources } from './system-info.js';
+export { systemInfo } from './system-info.js';
