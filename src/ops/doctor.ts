@@ -260,7 +260,7 @@ function checkCoreMemMax(inputs: DoctorInputs, which: 'rmem' | 'wmem'): DoctorCh
   const id = `${which}-max`;
   const option = which === 'rmem' ? 'recvBufferSize' : 'sendBufferSize';
   const title = `explicit socket ${which === 'rmem' ? 'receive' : 'send'} buffer cap (${key})`;
-  const recommended = `≥ ${bytes(want)}, so that any ${option} recommendedBufferSize() gives is honoured (the seed: 33554432)`;
+  const recommended = `≥ ${bytes(want)}, so that any ${option} recommendedBufferSize() gives is honoured (the seed sets 33,554,432)`;
   const v = readNumbers(inputs, path);
   if (v instanceof Error) return unreadable(id, title, path, v, recommended);
   const value = v[0] as number;
@@ -301,7 +301,7 @@ export function checkNetdevMaxBacklog(inputs: DoctorInputs): DoctorCheck {
     recommended,
     sysctlFix('net.core.netdev_max_backlog', String(want)),
     'Packets the NIC delivered but the kernel has not processed yet, per CPU; beyond it they are dropped ' +
-      '(the "dropped" column of /proc/net/softnet_stat grows) and TCP retransmits. Matters at high packet rates on ' +
+      '(the second column of /proc/net/softnet_stat, drops, grows) and TCP retransmits. Matters at high packet rates on ' +
       'a real network, not on loopback.',
   );
 }
@@ -428,7 +428,7 @@ export function checkNativeCore(inputs: DoctorInputs): DoctorCheck {
   const recommended = 'native (the TypeScript twin is correct but slower on the frame hot path)';
   const build = [
     'npm run build:native   # from a checkout: needs a Rust toolchain (rustup.rs)',
-    'npm install nmcp   # from npm: installs the prebuilt addon for this platform (npm/<platform>)',
+    'npm install nmcp   # from npm: reinstall, which fetches the prebuilt addon (nmcp-<platform>, e.g. nmcp-linux-x64-gnu)',
   ].join('\n');
   const { core } = inputs;
   if (core instanceof Error) {
