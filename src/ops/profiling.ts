@@ -309,7 +309,13 @@ export function installProfilingSignal(options: ProfilingSignalOptions = {}): ()
         cycle = undefined;
       });
   };
-  process.on(signal, onSignal);
+  try {
+    process.on(signal, onSignal);
+  } catch (err) {
+    // A signal this platform cannot listen for (libuv refuses it): no trigger, but the process goes on.
+    say(`${signal} cannot trigger profiling here: ${describe(err)}`);
+    uninstalled = true;
+  }
 
   return async () => {
     if (uninstalled) return;

@@ -177,6 +177,15 @@ describe('installProfilingSignal', () => {
     await uninstall();
   });
 
+  it('a signal the platform cannot listen for is logged, not thrown', async () => {
+    const lines: string[] = [];
+    const uninstall = installProfilingSignal({ signal: 'SIGKILL', log: (line) => lines.push(line) });
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^SIGKILL cannot trigger profiling here: /);
+    expect(process.listenerCount('SIGKILL')).toBe(0);
+    await uninstall();
+  });
+
   it('failures are logged, not thrown (the CPU profile is refused while another runs)', async () => {
     const dir = freshDir();
     const lines: string[] = [];
