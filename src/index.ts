@@ -72,6 +72,38 @@ export {
   DEFAULT_ROUTE_REGISTRY_OPTIONS,
   MiB,
 } from './config/defaults.js';
+// The runtime config (docs/configuration.md): NmcpConfig, loadConfig (defaults < file < NMCP_* < flags, with sources),
+// live reload. createLogger (pino) is not re-exported here, so that importing nmcp does not load pino: import it from
+// the module if wanted.
+export type { ApplyConfig, ApplyOutcome, ConfigReloaderOptions, ReloadResult } from './config/reload.js';
+export { ConfigReloader, watchConfigFile } from './config/reload.js';
+export type {
+  ConfigOverride,
+  ConfigSectionName,
+  ConfigSource,
+  ConfigSources,
+  HttpConfig,
+  HttpListenerConfig,
+  LoadConfigOptions,
+  LoadedConfig,
+  LoggingConfig,
+  LogLevel,
+  MemoryConfig,
+  MetricsConfig,
+  NmcpConfig,
+} from './config/runtime-config.js';
+export {
+  CONFIG_SECTION_NAMES,
+  configEnvVar,
+  DEFAULT_HTTP_CONFIG,
+  DEFAULT_LOGGING_CONFIG,
+  DEFAULT_MEMORY_CONFIG,
+  DEFAULT_METRICS_CONFIG,
+  DEFAULT_NMCP_CONFIG,
+  diffConfig,
+  LOG_LEVELS,
+  loadConfig,
+} from './config/runtime-config.js';
 export type { NmcpErrorCode } from './errors.js';
 export { ErrorCode, NmcpError } from './errors.js';
 export type { BatchWriterInit, BatchWriterStats, WriteSink } from './framing/batch-writer.js';

@@ -4,7 +4,6 @@
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { createLogger } from '../config/logger.js';
 import { formatConfig, type LoadedConfig, loadConfig, type NmcpConfig } from '../config/runtime-config.js';
 import { NmcpError } from '../errors.js';
 import { installProcessProfiling, type ProcessProfiling } from '../ops/profiling.js';
@@ -164,8 +163,6 @@ export async function serve(argv: string[]): Promise<number> {
     return configError(err);
   }
   const config = loaded.config;
-  // Logs go to stderr (over stdio, stdout is the protocol). The CLI's own "nmcp serve: …" lines stay as they are.
-  const logger = createLogger(config.logging, { stdio: kind === 'stdio' });
 
   let server: McpServer;
   try {
@@ -174,9 +171,20 @@ export async function serve(argv: string[]): Promise<number> {
     process.stderr.write(`nmcp serve: could not load the ${name} example: ${(err as Error).stack ?? err}\n`);
     return 1;
   }
-  // SIGHUP or a change of the config file reloads it (when there is a file): applied live where the transport can.
+  // With a config file (--config, or config/$NMCP_ENV.json), SIGHUP or a change of the file reloads it, applied live
+  // where the transport can; a pino logger on stderr (over stdio, stdout is the protocol) reports the outcome. pino is
+  // loaded only then, so that a plain start does not pay for it. The CLI's own "nmcp serve: …" lines stay as they are.
   const targets: LiveTargets = {};
-  const live = startLiveReload({ initial: loaded, load: () => loadConfig(configOptions), kind, targets, logger });
+  const live =
+    loaded.file === undefined
+      ? undefined
+      : startLiveReload({
+          initial: loaded,
+          load: () => loadConfig(configOptions),
+          kind,
+          targets,
+          logger: (await import('../config/logger.js')).createLogger(config.logging, { stdio: kind === 'stdio' }),
+        });
   const stopMemoryReport = memoryMs === undefined ? undefined : reportMemory(memoryMs);
   let profiling: ProcessProfiling | undefined;
   try {
@@ -198,7 +206,7 @@ export async function serve(argv: string[]): Promise<number> {
     process.stderr.write(`nmcp serve: ${(err as Error).message}\n`);
     return 1;
   } finally {
-    live.stop();
+    live?.stop();
     stopMemoryReport?.();
     await server.close().catch(() => {});
     await profiling?.stop();
