@@ -197,25 +197,41 @@ export function checkOpenFiles(inputs: DoctorInputs): DoctorCheck {
   );
 }
 
-export function checkSomaxconn(inputs: DoctorInputs): DoctorCheck {
-  const path = '/proc/sys/net/core/somaxconn';
-  const want = DOCTOR_THRESHOLDS.somaxconn;
-  const title = 'listen backlog ceiling (net.core.somaxconn)';
-  const recommended = `≥ ${n(want)} (nmcp's TCP backlog default; the seed's)`;
+interface AtLeast {
+  readonly id: string;
+  readonly title: string;
+  readonly path: string;
+  readonly want: number;
+  readonly recommended: string;
+  /** How the value prints (default: a grouped number). */
+  readonly show?: (value: number) => string;
+  readonly detail: (value: number) => string;
+}
+
+/** A /proc/sys setting holding one number that should be at least `want`; the fix sets it to `want`. */
+function atLeast(inputs: DoctorInputs, spec: AtLeast): DoctorCheck {
+  const { id, title, path, want, recommended } = spec;
   const v = readNumbers(inputs, path);
-  if (v instanceof Error) return unreadable('somaxconn', title, path, v, recommended);
+  if (v instanceof Error) return unreadable(id, title, path, v, recommended);
   const value = v[0] as number;
-  return check(
-    'somaxconn',
-    title,
-    value >= want ? 'ok' : 'warn',
-    n(value),
-    recommended,
-    sysctlFix('net.core.somaxconn', String(want)),
-    `The kernel silently caps every listen(backlog) at somaxconn: below ${n(want)} a burst of connects ` +
+  const status = value >= want ? 'ok' : 'warn';
+  const fix = sysctlFix(sysctlKey(path), String(want));
+  return check(id, title, status, (spec.show ?? n)(value), recommended, fix, spec.detail(value));
+}
+
+export function checkSomaxconn(inputs: DoctorInputs): DoctorCheck {
+  const want = DOCTOR_THRESHOLDS.somaxconn;
+  return atLeast(inputs, {
+    id: 'somaxconn',
+    title: 'listen backlog ceiling (net.core.somaxconn)',
+    path: '/proc/sys/net/core/somaxconn',
+    want,
+    recommended: `≥ ${n(want)} (nmcp's TCP backlog default; the seed's)`,
+    detail: () =>
+      `The kernel silently caps every listen(backlog) at somaxconn: below ${n(want)} a burst of connects ` +
       '(reconnecting clients, nmcp load) overflows the accept queue and clients see SYN retries (1 s, 3 s, …) as ' +
       'latency. Per network namespace: in a container, docker run --sysctl net.core.somaxconn=4096.',
-  );
+  });
 }
 
 /** tcp_rmem / tcp_wmem: "min default max"; the max bounds autotuning (sockets without an explicit SO_RCVBUF/SO_SNDBUF). */
@@ -257,24 +273,19 @@ function checkCoreMemMax(inputs: DoctorInputs, which: 'rmem' | 'wmem'): DoctorCh
   const path = `/proc/sys/net/core/${which}_max`;
   const key = sysctlKey(path);
   const want = DOCTOR_THRESHOLDS.tcpBufferMax;
-  const id = `${which}-max`;
   const option = which === 'rmem' ? 'recvBufferSize' : 'sendBufferSize';
-  const title = `explicit socket ${which === 'rmem' ? 'receive' : 'send'} buffer cap (${key})`;
-  const recommended = `≥ ${bytes(want)}, so that any ${option} recommendedBufferSize() gives is honoured (the seed sets 33,554,432)`;
-  const v = readNumbers(inputs, path);
-  if (v instanceof Error) return unreadable(id, title, path, v, recommended);
-  const value = v[0] as number;
-  return check(
-    id,
-    title,
-    value >= want ? 'ok' : 'warn',
-    bytes(value),
-    recommended,
-    sysctlFix(key, String(want)),
-    `nmcp's TCP transport sets SO_${which === 'rmem' ? 'RCVBUF' : 'SNDBUF'} itself (${option}, default 131,072, ` +
+  return atLeast(inputs, {
+    id: `${which}-max`,
+    title: `explicit socket ${which === 'rmem' ? 'receive' : 'send'} buffer cap (${key})`,
+    path,
+    want,
+    recommended: `≥ ${bytes(want)}, so that any ${option} recommendedBufferSize() gives is honoured (the seed sets 33,554,432)`,
+    show: bytes,
+    detail: (value) =>
+      `nmcp's TCP transport sets SO_${which === 'rmem' ? 'RCVBUF' : 'SNDBUF'} itself (${option}, default 131,072, ` +
       `native core), which turns autotuning off for that socket; the kernel silently caps the size at ${key}, so a ` +
       `larger ${option} is cut to ${bytes(value)}.`,
-  );
+  });
 }
 
 export function checkRmemMax(inputs: DoctorInputs): DoctorCheck {
@@ -286,24 +297,18 @@ export function checkWmemMax(inputs: DoctorInputs): DoctorCheck {
 }
 
 export function checkNetdevMaxBacklog(inputs: DoctorInputs): DoctorCheck {
-  const path = '/proc/sys/net/core/netdev_max_backlog';
   const want = DOCTOR_THRESHOLDS.netdevMaxBacklog;
-  const title = 'packets queued per CPU before the stack (net.core.netdev_max_backlog)';
-  const recommended = `≥ ${n(want)} (the seed's)`;
-  const v = readNumbers(inputs, path);
-  if (v instanceof Error) return unreadable('netdev-max-backlog', title, path, v, recommended);
-  const value = v[0] as number;
-  return check(
-    'netdev-max-backlog',
-    title,
-    value >= want ? 'ok' : 'warn',
-    n(value),
-    recommended,
-    sysctlFix('net.core.netdev_max_backlog', String(want)),
-    'Packets the NIC delivered but the kernel has not processed yet, per CPU; beyond it they are dropped ' +
-      '(the second column of /proc/net/softnet_stat, drops, grows) and TCP retransmits. Matters at high packet rates on ' +
-      'a real network, not on loopback.',
-  );
+  return atLeast(inputs, {
+    id: 'netdev-max-backlog',
+    title: 'packets queued per CPU before the stack (net.core.netdev_max_backlog)',
+    path: '/proc/sys/net/core/netdev_max_backlog',
+    want,
+    recommended: `≥ ${n(want)} (the seed's)`,
+    detail: () =>
+      'Packets the NIC delivered but the kernel has not processed yet, per CPU; beyond it they are dropped ' +
+      '(the second column of /proc/net/softnet_stat, drops, grows) and TCP retransmits. Matters at high packet ' +
+      'rates on a real network, not on loopback.',
+  });
 }
 
 export function checkSwappiness(inputs: DoctorInputs): DoctorCheck {
