@@ -158,6 +158,31 @@ describe("nmcp serve's apply (serveApply)", () => {
     expect(logger.level).toBe('debug');
   });
 
+  it('stdio: live keys through the transport, framing and maxMessageSize need a restart; a refusal fails the reload', async () => {
+    const updates: Record<string, unknown>[] = [];
+    const { logger } = sink();
+    let refuse = false;
+    const stdio = {
+      updateOptions: (u: Record<string, unknown>) => {
+        if (refuse) throw new NmcpError('NMCP_ERR_INVALID_OPTION', 'stdio.batchSize refused');
+        updates.push(u);
+      },
+    };
+    const { reloader, write } = await setup({}, serveApply('stdio', { stdio }, logger), 'serve-stdio.json');
+    write({ stdio: { batchSize: 10, readTimeoutMs: 0, maxMessageSize: 1024 }, tcp: { backlog: 5 } });
+    expect(await reloader.reload()).toMatchObject({
+      applied: ['stdio.readTimeoutMs', 'stdio.batchSize'],
+      restartNeeded: ['stdio.maxMessageSize'],
+      unused: ['tcp.backlog'],
+    });
+    expect(updates).toEqual([{ readTimeoutMs: 0, batchSize: 10 }]);
+    refuse = true;
+    write({ stdio: { batchSize: 20 } });
+    const failed = await reloader.reload();
+    expect(failed).toMatchObject({ ok: false, error: { message: 'stdio.batchSize refused' } });
+    expect(reloader.config.stdio.batchSize).toBe(10);
+  });
+
   it('http: every http key needs a restart (McpHttpServer has no live update)', async () => {
     const { logger } = sink();
     const { reloader, write } = await setup({}, serveApply('http', {}, logger), 'serve-http.json');
