@@ -97,7 +97,11 @@ export class HealthChecks {
     }
     if (m.rss > limit)
       return { status: 'fail', detail: `RSS ${m.rss} B is over memoryWarningBytes (${limit} B)`, ...facts };
-    return { status: 'ok', detail: `RSS ${m.rss} B, under memoryWarningBytes`, ...facts };
+    return {
+      status: 'ok',
+      detail: limit > 0 ? `RSS ${m.rss} B, under memoryWarningBytes` : `RSS ${m.rss} B (no memoryWarningBytes)`,
+      ...facts,
+    };
   }
 
   #process(): CheckResult {

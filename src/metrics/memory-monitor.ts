@@ -11,7 +11,7 @@ import type { McpServer } from '../server/mcp-server.js';
 export interface MemoryOptions {
   /** How often memory is sampled, ms (1,000; the seed's check_memory interval). */
   memoryCheckIntervalMs: number;
-  /** RSS over which a warning is logged, bytes (1 GiB; the seed's threshold). */
+  /** RSS over which a warning is logged (and /health fails), bytes; 0 = never (1 GiB; the seed's threshold). */
   memoryWarningBytes: number;
   /** RSS over which requests are refused until it falls back, bytes; 0 = never (0). */
   memoryShedBytes: number;
@@ -70,7 +70,7 @@ export class MemoryMonitor {
 
   static resolve(o: MemoryOptions): Readonly<MemoryOptions> {
     check('memoryCheckIntervalMs', o.memoryCheckIntervalMs, 10);
-    check('memoryWarningBytes', o.memoryWarningBytes, 1);
+    check('memoryWarningBytes', o.memoryWarningBytes, 0);
     check('memoryShedBytes', o.memoryShedBytes, 0);
     return Object.freeze({ ...o });
   }
@@ -134,7 +134,7 @@ export class MemoryMonitor {
     const m = this.#sample();
     this.#last = m;
     const { memoryWarningBytes, memoryShedBytes } = this.#options;
-    const over = m.rss > memoryWarningBytes;
+    const over = memoryWarningBytes > 0 && m.rss > memoryWarningBytes;
     if (over && !this.#warning) {
       this.#warn(
         `high memory use: RSS ${mib(m.rss)} MiB is over memoryWarningBytes (${mib(memoryWarningBytes)} MiB); heap ${mib(m.heapUsed)} of ${mib(m.heapTotal)} MiB`,

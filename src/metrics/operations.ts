@@ -1,0 +1,123 @@
+/**
+ * The operations side of a served McpServer, assembled from the config (`metrics` and `memory` sections): the memory
+ * monitor (always: it is one sample a second), and — when metrics are enabled and there is somewhere to read them —
+ * NmcpMetrics with health checks, served on the Streamable HTTP transport's own port (`attachHttp`) and/or a listener
+ * of their own (`metrics.port`, `nmcp serve --metrics-port`). Loaded on demand by `nmcp serve`: prom-client is not
+ * paid for by a server nobody scrapes.
+ */
+import type { RouteRegistry } from '../registry/route-registry.js';
+import type { McpServer } from '../server/mcp-server.js';
+import type { McpHttpServer } from '../transport/http/server/http-server.js';
+import { HealthChecks } from './health.js';
+import { MemoryMonitor, type MemoryOptions } from './memory-monitor.js';
+import { type MetricsListener, NmcpMetrics } from './nmcp-metrics.js';
+import { listenOperations, type OperationsListener, registerOperationsRoutes } from './routes.js';
+
+export interface OperationsConfig {
+  metrics: { enableMetrics: boolean; metricsIntervalMs: number; port: number };
+  memory: MemoryOptions;
+}
+
+export interface OperationsInit {
+  server: McpServer;
+  config: OperationsConfig;
+  /** Where the separate metrics listener binds (127.0.0.1). */
+  host?: string;
+  /** Warnings (memory) and notices. */
+  log: (level: 'info' | 'warn' | 'error', message: string) => void;
+}
+
+export class Operations {
+  readonly memory: MemoryMonitor;
+  readonly metrics: NmcpMetrics | undefined;
+  readonly health: HealthChecks;
+  readonly #registries: RouteRegistry[] = [];
+  readonly #listeners: MetricsListener[] = [];
+  #listener: OperationsListener | undefined;
+  #ready = false;
+  #serving: () => { ok: boolean; detail: string } = () => ({ ok: false, detail: 'not listening yet' });
+
+  constructor(readonly init: OperationsInit) {
+    const { server, config, log } = init;
+    this.memory = new MemoryMonitor({ ...config.memory, warn: (message) => log('warn', message) });
+    this.memory.guard(server);
+    this.health = new HealthChecks({
+      memory: this.memory,
+      registries: this.#registries,
+      transports: () => this.#serving(),
+    });
+    if (config.metrics.enableMetrics) {
+      this.metrics = new NmcpMetrics({ metricsIntervalMs: config.metrics.metricsIntervalMs });
+      this.metrics.observe(server);
+    }
+  }
+
+  /** Serves /metrics, /health, /ready, /live, /info on the MCP HTTP server's port (before its listen()). */
+  attachHttp(http: McpHttpServer): void {
+    this.observeListener(http);
+    if (this.metrics === undefined) return;
+    const metrics = this.metrics;
+    http.addRoutes((app) =>
+      registerOperationsRoutes(app, {
+        metrics,
+        health: this.health,
+        memory: this.memory,
+        ready: () => this.#ready,
+        registries: this.#registries,
+      }),
+    );
+  }
+
+  observeListener(listener: MetricsListener): void {
+    this.#listeners.push(listener);
+    this.metrics?.observeListener(listener);
+  }
+
+  observeRegistry(registry: RouteRegistry): void {
+    this.#registries.push(registry);
+    this.metrics?.observeRegistry(registry);
+  }
+
+  /** Starts the memory monitor and, with metrics.port, the separate listener; returns its URL if any. */
+  async start(): Promise<string | undefined> {
+    this.memory.start();
+    const { port } = this.init.config.metrics;
+    if (this.metrics === undefined || port === 0) return undefined;
+    this.#listener = await listenOperations(
+      {
+        metrics: this.metrics,
+        health: this.health,
+        memory: this.memory,
+        ready: () => this.#ready,
+        registries: this.#registries,
+      },
+      { port, host: this.init.host ?? '127.0.0.1' },
+    );
+    return this.#listener.url;
+  }
+
+  /** The server serves now (its transport listens or its stdio session is open); `check` says whether it still does. */
+  serving(check: () => { ok: boolean; detail: string }): void {
+    this.#serving = check;
+    this.#ready = true;
+  }
+
+  /** A config reload: memory options change live (a bad value throws naming the key; nothing changes). */
+  update(next: OperationsConfig): string[] {
+    const changed: string[] = [];
+    const m = this.memory.options;
+    for (const key of Object.keys(next.memory) as (keyof MemoryOptions)[]) {
+      if (next.memory[key] !== m[key]) changed.push(`memory.${key}`);
+    }
+    if (changed.length > 0) this.memory.updateOptions(next.memory);
+    return changed;
+  }
+
+  async close(): Promise<void> {
+    this.#ready = false;
+    this.memory.stop();
+    this.health.close();
+    this.metrics?.close();
+    await this.#listener?.close();
+  }
+}
