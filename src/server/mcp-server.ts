@@ -7,9 +7,10 @@
 
 import { resolveOptions } from '../config/options.js';
 import { ErrorCode, NmcpError } from '../errors.js';
+import { openTelemetryRegistered } from '../ops/otel-global.js';
 import { type JsonObject, McpError, RpcCode } from '../protocol/jsonrpc.js';
 import { MODERN_VERSIONS } from '../protocol/versions.js';
-import { JsonRpcSession, type SessionObserver } from '../session/session.js';
+import { JsonRpcSession, type RequestTracer, type SessionObserver } from '../session/session.js';
 import type { Transport } from '../transport/types.js';
 import { Completer } from './completion.js';
 import type { ListKind, ServerCore } from './core.js';
@@ -135,6 +136,8 @@ export class McpServer {
   readonly #changed = new Set<ListKind>();
   #closed = false;
   #observer: ServerObserver | undefined;
+  /** undefined: automatic (OpenTelemetry when an SDK is registered); false: off. */
+  #tracer: RequestTracer | false | undefined;
   /** Set while the server sheds load: every request is answered with it (refuseRequests). */
   #refusal: McpError | undefined;
 
@@ -373,6 +376,11 @@ export class McpServer {
       session.oninitialized?.();
     });
     rpc.observer = this.#observer?.sessionOpened(session, transport);
+    if (this.#tracer === undefined && openTelemetryRegistered()) {
+      const { OpenTelemetryTracer } = await import('../ops/tracing.js');
+      this.#tracer ??= new OpenTelemetryTracer();
+    }
+    rpc.tracer = this.#tracer || undefined;
     rpc.onclose = (reason) => {
       this.#sessions.delete(session);
       state.subscriptions.clear();
@@ -402,6 +410,15 @@ export class McpServer {
       if (previous !== undefined) previous.sessionClosed(session, session.rpc.transport);
       session.rpc.observer = observer?.sessionOpened(session, session.rpc.transport);
     }
+  }
+
+  /**
+   * Tracing of requests (src/ops/tracing.ts): by default (undefined) a span per request through OpenTelemetry once an
+   * SDK is registered in the process; a RequestTracer of yours instead; false for none. Applies to sessions opened
+   * from now on.
+   */
+  setTracer(tracer: RequestTracer | false | undefined): void {
+    this.#tracer = tracer;
   }
 
   /**

@@ -41,6 +41,14 @@ export interface RequestContext {
 
 export type RequestHandler = (params: JsonObject, ctx: RequestContext) => unknown;
 
+/**
+ * Runs each request's handler inside a span (src/ops/tracing.ts: OpenTelemetry). `run` calls `handler` once, returns
+ * what it returns, and ends the span when that settles. Set with `session.tracer`; undefined costs nothing.
+ */
+export interface RequestTracer {
+  run(method: string, id: RequestId, params: JsonObject, handler: () => unknown): unknown;
+}
+
 /** What a message is, for a SessionObserver. */
 export const MessageKind = { REQUEST: 0, NOTIFICATION: 1, RESPONSE: 2, ERROR: 3 } as const;
 export type MessageKindCode = (typeof MessageKind)[keyof typeof MessageKind];
@@ -146,6 +154,8 @@ export class JsonRpcSession {
   onresumed: (() => void) | undefined;
   /** Counts messages for metrics (undefined: nothing is counted, at no cost). */
   observer: SessionObserver | undefined;
+  /** Runs handlers inside trace spans (undefined: no tracing, at no cost). */
+  tracer: RequestTracer | undefined;
   /** Messages received from the peer and sent to it (replies included), since the session started. */
   messagesIn = 0;
   messagesOut = 0;
@@ -448,7 +458,8 @@ export class JsonRpcSession {
 
     let result: unknown;
     try {
-      result = handler(params, ctx);
+      const tracer = this.tracer;
+      result = tracer === undefined ? handler(params, ctx) : tracer.run(method, id, params, () => handler(params, ctx));
     } catch (err) {
       return this.#replyThrown(method, startedAt, id, err);
     }
