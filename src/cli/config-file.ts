@@ -47,6 +47,7 @@ export type ServeKind = 'stdio' | 'tcp' | 'unix' | 'http';
 
 /** The flags of `nmcp serve` that set config keys (parsed and checked by serve's own flag checks first). */
 export interface ServeFlagValues {
+  metricsPort?: number;
   maxMessageSize?: number;
   port?: number;
   host?: string;
@@ -61,9 +62,12 @@ export function sectionOfKind(kind: ServeKind): 'stdio' | 'tcp' | 'http' {
 
 /** Which key each flag sets, for loadConfig's overrides (so `--print-config` shows `flag:--framing`). */
 export function serveOverrides(kind: ServeKind | undefined, flags: ServeFlagValues): ConfigOverride[] {
-  if (kind === undefined) return [];
-  const section = sectionOfKind(kind);
   const out: ConfigOverride[] = [];
+  if (flags.metricsPort !== undefined) {
+    out.push({ key: 'metrics.port', value: flags.metricsPort, flag: '--metrics-port' });
+  }
+  if (kind === undefined) return out;
+  const section = sectionOfKind(kind);
   if (flags.maxMessageSize !== undefined) {
     out.push({ key: `${section}.maxMessageSize`, value: flags.maxMessageSize, flag: '--max-message-size' });
   }
@@ -84,6 +88,8 @@ export interface LiveTargets {
   tcp?: { updateOptions(update: Record<string, unknown>): unknown };
   /** The stdio transport (StreamTransport.updateOptions). */
   stdio?: { updateOptions(update: Record<string, unknown>): void };
+  /** The memory monitor (its options change live; returns the keys it changed). */
+  operations?: { update(next: NmcpConfig): string[] };
 }
 
 /** Keys fixed for the life of a server (McpTcpServer / StreamTransport refuse to change them live). */
@@ -110,6 +116,9 @@ export function serveApply(kind: ServeKind, targets: LiveTargets, logger: NmcpLo
       const section = path.slice(0, dot);
       const key = path.slice(dot + 1);
       if (path === 'logging.level') level = true;
+      else if (section === 'memory' && targets.operations)
+        continue; // applied below, all keys at once
+      else if (section === 'metrics') restartNeeded.push(path);
       else if (section !== served) unused.push(path);
       else if (section === 'http' || FIXED[section]?.includes(key)) restartNeeded.push(path);
       else update[key] = (next[section as 'tcp' | 'stdio'] as Readonly<Record<string, unknown>>)[key];
@@ -119,6 +128,8 @@ export function serveApply(kind: ServeKind, targets: LiveTargets, logger: NmcpLo
       if (served === 'tcp') targets.tcp?.updateOptions(update);
       else if (served === 'stdio') targets.stdio?.updateOptions(update);
     }
+    // Checks every memory key before changing any: a bad one throws and the reload fails with the old config kept.
+    targets.operations?.update(next);
     if (level) logger.level = next.logging.level;
     return { restartNeeded, unused };
   };

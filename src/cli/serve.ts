@@ -42,10 +42,14 @@ Options:
   --cpu-prof                 write a CPU profile (.cpuprofile) from start to exit; its path is printed on stderr
   --heap-prof                write a sampling heap profile (.heapprofile) from start to exit, path on stderr
   --profile-dir DIR          where profiles go (default: $NMCP_PROFILE_DIR, else the working directory)
+  --metrics-port PORT        serve /metrics, /health, /ready, /live and /info on PORT (config metrics.port; 0 =
+                             none). With --http they are also on the MCP port. metrics.enableMetrics false: none
   --help, -h                 this text
 
-The address served is printed on stderr ("nmcp serve: listening on …"). TCP, Unix and HTTP serve until SIGINT or
-SIGTERM, then close every session and exit 0.
+The address served is printed on stderr ("nmcp serve: listening on …"), then where the operations endpoints are, if
+any ("nmcp serve: operations on …/metrics"). TCP, Unix and HTTP serve until SIGINT or SIGTERM, then close every
+session and exit 0. Memory is sampled every memory.memoryCheckIntervalMs: over memory.memoryWarningBytes a warning is
+logged on stderr; over memory.memoryShedBytes (0 = off) requests are refused with a JSON-RPC error until it falls back.
 
 Profiling (docs/operations.md): SIGUSR2 writes a heap snapshot (.heapsnapshot), then a CPU profile of the next 10 s
 (.cpuprofile), into the profile directory and prints both paths on stderr; the server keeps serving.
@@ -85,6 +89,7 @@ type Values = {
   'cpu-prof'?: boolean;
   'heap-prof'?: boolean;
   'profile-dir'?: string;
+  'metrics-port'?: string;
   help?: boolean;
 };
 
@@ -112,6 +117,7 @@ export async function serve(argv: string[]): Promise<number> {
         'cpu-prof': { type: 'boolean' },
         'heap-prof': { type: 'boolean' },
         'profile-dir': { type: 'string' },
+        'metrics-port': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -175,6 +181,15 @@ export async function serve(argv: string[]): Promise<number> {
   // where the transport can; a pino logger on stderr (over stdio, stdout is the protocol) reports the outcome. pino is
   // loaded only then, so that a plain start does not pay for it. The CLI's own "nmcp serve: …" lines stay as they are.
   const targets: LiveTargets = {};
+  let ops: ServeOperations;
+  try {
+    ops = await startOperations(server, config, kind);
+  } catch (err) {
+    await server.close().catch(() => {});
+    if (err instanceof NmcpError) return configError(err);
+    throw err;
+  }
+  targets.operations = ops;
   const live =
     loaded.file === undefined
       ? undefined
@@ -195,8 +210,8 @@ export async function serve(argv: string[]): Promise<number> {
       dir: values['profile-dir'],
       log: (line) => process.stderr.write(`nmcp serve: ${line}\n`),
     });
-    if (kind === 'stdio') return await serveStdio(server, config.stdio, targets);
-    return await serveNetwork(server, kind, values, flags, config, targets);
+    if (kind === 'stdio') return await serveStdio(server, config.stdio, targets, ops);
+    return await serveNetwork(server, kind, values, flags, config, targets, ops);
   } catch (err) {
     // Options the transports reject (a bad key or value in --config) arrive here as NMCP_ERR_INVALID_OPTION.
     if (err instanceof NmcpError) {
@@ -207,6 +222,7 @@ export async function serve(argv: string[]): Promise<number> {
     return 1;
   } finally {
     live?.stop();
+    await ops.close();
     stopMemoryReport?.();
     await server.close().catch(() => {});
     await profiling?.stop();
@@ -216,6 +232,7 @@ export async function serve(argv: string[]): Promise<number> {
 /** The flags that set config keys, as serveOverrides takes them. */
 function serveFlagValues(values: Values, flags: Flags) {
   return {
+    metricsPort: flags.metricsPort,
     maxMessageSize: flags.stream.maxMessageSize,
     port: flags.port,
     host: values.host,
@@ -289,6 +306,7 @@ function reportMemory(ms: number): () => void {
 interface Flags {
   /** Options every transport takes from flags. */
   stream: { maxMessageSize?: number };
+  metricsPort?: number;
   port?: number;
   framing?: 'ndjson' | 'length-prefixed';
   tls?: { cert: Buffer; key: Buffer };
@@ -304,6 +322,13 @@ function checkFlags(values: Values, kind: ServeKind | undefined): Flags | string
       return `--max-message-size must be a whole number of bytes from 1 to ${MAX_MESSAGE_SIZE}, got ${JSON.stringify(raw)} (e.g. 1048576 for 1 MiB)`;
     }
     flags.stream.maxMessageSize = n;
+  }
+  const metricsPort = values['metrics-port'];
+  if (metricsPort !== undefined) {
+    if (!/^\d+$/.test(metricsPort) || Number(metricsPort) > 65_535) {
+      return `--metrics-port needs a port number from 0 to 65535 (0 = no separate listener), got ${JSON.stringify(metricsPort)}`;
+    }
+    flags.metricsPort = Number(metricsPort);
   }
   const portText = kind === 'tcp' ? values.tcp : kind === 'http' ? values.http : undefined;
   if (portText !== undefined) {
@@ -337,7 +362,12 @@ function checkFlags(values: Values, kind: ServeKind | undefined): Flags | string
   return flags;
 }
 
-async function serveStdio(server: McpServer, options: NmcpConfig['stdio'], targets: LiveTargets): Promise<number> {
+async function serveStdio(
+  server: McpServer,
+  options: NmcpConfig['stdio'],
+  targets: LiveTargets,
+  ops: ServeOperations,
+): Promise<number> {
   const inner = new StdioServerTransport(options);
   targets.stdio = inner;
   const { transport, closed } = watchClose(inner);
@@ -347,6 +377,12 @@ async function serveStdio(server: McpServer, options: NmcpConfig['stdio'], targe
     process.stderr.write(`nmcp serve: could not start the session: ${(err as Error).message}\n`);
     return 1;
   }
+  let open = true;
+  void closed.then(() => {
+    open = false;
+  });
+  ops.serving(() => ({ ok: open, detail: open ? 'the stdio session is open' : 'the stdio session ended' }));
+  await ops.announce();
   const onSignal = () => void transport.close();
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
@@ -370,16 +406,26 @@ async function serveNetwork(
   flags: Flags,
   config: NmcpConfig,
   targets: LiveTargets,
+  ops: ServeOperations,
 ): Promise<number> {
   let close: () => Promise<void>;
   let where: string;
+  let listening: () => boolean;
   if (kind === 'http') {
     // Loaded on demand: fastify and undici are not needed to serve stdio, and every stdio server start would pay for them.
     const { McpHttpServer } = await import('../transport/http/server/http-server.js');
     // config.http holds --http PORT, --host, --http2 and --max-message-size (loadConfig's overrides).
     const http = new McpHttpServer(server, { ...config.http, ...(flags.tls ? { https: flags.tls } : {}) });
-    where = `${await http.listen()}${config.http.http2 ? ' (HTTP/2)' : ''}`;
-    close = () => http.close();
+    ops.attachHttp?.(http);
+    const url = await http.listen();
+    where = `${url}${config.http.http2 ? ' (HTTP/2)' : ''}`;
+    ops.httpBase = url.slice(0, url.length - new URL(url).pathname.length);
+    let open = true;
+    listening = () => open;
+    close = () => {
+      open = false;
+      return http.close();
+    };
   } else {
     const { McpTcpServer } = await import('../transport/tcp/server.js');
     // config.tcp holds --framing and --max-message-size (loadConfig's overrides).
@@ -391,6 +437,7 @@ async function serveNetwork(
       },
     });
     targets.tcp = tcp;
+    ops.observeListener?.(tcp);
     const address = await tcp.listen(
       kind === 'unix'
         ? { path: values.unix as string }
@@ -402,13 +449,23 @@ async function serveNetwork(
         ? `${scheme === 'tls' ? 'tls+unix' : 'unix'}:${address.path}`
         : `${scheme}://${address.host.includes(':') ? `[${address.host}]` : address.host}:${address.port}`;
     where += ` (${tcp.options.framing})`;
-    close = () => tcp.close();
+    let open = true;
+    listening = () => open;
+    close = () => {
+      open = false;
+      return tcp.close();
+    };
   }
-  process.stderr.write(`nmcp serve: listening on ${where}\n`);
-  await new Promise<void>((resolve) => {
+  // The signal handlers are in place before the address is announced: a SIGTERM sent as soon as it is read closes
+  // the server cleanly instead of killing it.
+  const stop = new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);
   });
+  process.stderr.write(`nmcp serve: listening on ${where}\n`);
+  ops.serving(() => ({ ok: listening(), detail: listening() ? `listening on ${where}` : 'closed' }));
+  await ops.announce();
+  await stop;
   process.stderr.write('nmcp serve: closing\n');
   await close();
   return 0;
@@ -438,4 +495,63 @@ function watchClose(inner: Transport): { transport: Transport; closed: Promise<E
     close: (reason) => inner.close(reason),
   };
   return { transport, closed };
+}
+
+/**
+ * What `nmcp serve` runs beside the server: the memory monitor always (warnings on stderr, load shedding over
+ * memory.memoryShedBytes), and with metrics enabled and somewhere to serve them (--http, or metrics.port /
+ * --metrics-port) NmcpMetrics and the operations endpoints. prom-client and fastify are loaded only in that case.
+ */
+interface ServeOperations {
+  attachHttp?: (http: import('../transport/http/server/http-server.js').McpHttpServer) => void;
+  observeListener?: (listener: import('../metrics/nmcp-metrics.js').MetricsListener) => void;
+  /** The MCP HTTP server's origin, when the endpoints are on it too. */
+  httpBase?: string;
+  serving(check: () => { ok: boolean; detail: string }): void;
+  /** Starts the separate listener, if any, and prints where the endpoints are. */
+  announce(): Promise<void>;
+  update(next: NmcpConfig): string[];
+  close(): Promise<void>;
+}
+
+async function startOperations(server: McpServer, config: NmcpConfig, kind: ServeKind): Promise<ServeOperations> {
+  const log = (level: 'info' | 'warn' | 'error', message: string) => {
+    if (level !== 'info') process.stderr.write(`nmcp serve: ${message}\n`);
+  };
+  const served = config.metrics.enableMetrics && (kind === 'http' || config.metrics.port > 0);
+  if (!served) {
+    const { MemoryMonitor } = await import('../metrics/memory-monitor.js');
+    const memory = new MemoryMonitor({ ...config.memory, warn: (message) => log('warn', message) });
+    memory.guard(server);
+    memory.start();
+    return {
+      serving: () => {},
+      announce: async () => {},
+      update: (next) => {
+        const changed = (Object.keys(next.memory) as (keyof NmcpConfig['memory'])[]).filter(
+          (k) => next.memory[k] !== memory.options[k],
+        );
+        if (changed.length > 0) memory.updateOptions(next.memory);
+        return changed.map((k) => `memory.${k}`);
+      },
+      close: async () => memory.stop(),
+    };
+  }
+  const { Operations } = await import('../metrics/operations.js');
+  const ops = new Operations({ server, config, log });
+  const out: ServeOperations = {
+    attachHttp: (http) => ops.attachHttp(http),
+    observeListener: (listener) => ops.observeListener(listener),
+    serving: (check) => ops.serving(check),
+    announce: async () => {
+      const url = await ops.start();
+      const at = [url, out.httpBase].filter((u): u is string => u !== undefined);
+      if (at.length > 0) {
+        process.stderr.write(`nmcp serve: operations on ${at.map((u) => `${u}/metrics`).join(' and ')}\n`);
+      }
+    },
+    update: (next) => ops.update(next),
+    close: () => ops.close(),
+  };
+  return out;
 }

@@ -44,6 +44,8 @@ export type MetricsListener =
   | { readonly handler: { readonly sessionCount: number } };
 
 const KIND_NAMES = ['request', 'notification', 'response', 'error'] as const;
+/** The event-loop monitor's timer period, ms: Node records the time between its ticks, so the delay is that minus this. */
+const LOOP_RESOLUTION_MS = 10;
 
 type Totals = Omit<TransportStats, 'batchSizes'> & { batchSizes: Float64Array };
 
@@ -81,7 +83,7 @@ export class NmcpMetrics implements ServerObserver {
   readonly #listeners = new Set<MetricsListener>();
   readonly #registries = new Set<RouteRegistry>();
   readonly #gateways = new Set<McpGateway>();
-  readonly #loopDelay = monitorEventLoopDelay({ resolution: 20 });
+  readonly #loopDelay = monitorEventLoopDelay({ resolution: LOOP_RESOLUTION_MS });
   #elu = performance.eventLoopUtilization();
   #utilization = 0;
   readonly #timer: NodeJS.Timeout | undefined;
@@ -200,7 +202,8 @@ export class NmcpMetrics implements ServerObserver {
   /** The event loop's delay percentiles since the last reset, ms. */
   eventLoopDelay(): { p50: number; p99: number; max: number } {
     const d = this.#loopDelay;
-    return { p50: d.percentile(50) / 1e6, p99: d.percentile(99) / 1e6, max: d.max / 1e6 };
+    const ms = (ns: number) => Math.max(0, ns / 1e6 - LOOP_RESOLUTION_MS);
+    return { p50: ms(d.percentile(50)), p99: ms(d.percentile(99)), max: ms(d.max) };
   }
 
   // ---- ServerObserver
