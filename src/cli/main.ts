@@ -31,6 +31,8 @@ Usage:
   nmcp load [--clients N] [--duration TIME] [--rate R] [--transport T] [--target URL] [options]
                          many concurrent clients against one server (default 100 over tcp for 60 s): the same
                          figures as bench; bounded, loopback targets only by default (\`nmcp load --help\`)
+  nmcp info --url URL    a running server's memory, handles, event loop, sessions and top consumers, from its
+                         /info endpoint (\`nmcp info --help\`, docs/operations.md)
   nmcp doctor [--json]   check this host and process against the tuning guidance (open files, somaxconn, TCP
                          buffers, swappiness, thread pool, heap limit, native core): ok / warn / fail with the
                          command that fixes each (\`nmcp doctor --help\`, docs/doctor.md)
@@ -58,6 +60,7 @@ const SUBCOMMANDS: Record<string, () => Promise<(argv: string[]) => Promise<numb
   bench: async () => (await import('./bench.js')).bench,
   load: async () => (await import('./load.js')).load,
   doctor: async () => (await import('./doctor.js')).doctor,
+  info: async () => (await import('./info.js')).info,
 };
 
 export function main(argv: string[]): number | Promise<number> {

@@ -14,7 +14,7 @@ import { McpClient } from '../../src/client/mcp-client.js';
 import { McpError } from '../../src/protocol/jsonrpc.js';
 import { StreamableHttpClientTransport } from '../../src/transport/http/client/transport.js';
 import { TcpClientTransport } from '../../src/transport/tcp/client-transport.js';
-import { CLI } from '../helpers/run-cli.js';
+import { CLI, runCli } from '../helpers/run-cli.js';
 import { sample } from '../metrics/helpers.js';
 
 vi.setConfig({ testTimeout: 30_000 });
@@ -100,6 +100,24 @@ describe('nmcp serve: operations', () => {
     };
     expect(info.sessions).toEqual({ tcp: 1 });
     expect(info.top.byMessageRate[0]?.client).toBe('ops-test 1');
+    // nmcp info reads the same endpoint (given the /metrics URL, as an operator would copy it).
+    const printed = await runCli(['info', '--url', `${base}/metrics`]);
+    expect(printed.code).toBe(0);
+    expect(printed.stdout).toMatch(/^pid \d+, up \d+ s, node v/);
+    expect(printed.stdout).toContain('sessions tcp 1');
+    expect(printed.stdout).toMatch(/\| tcp \| ops-test 1 \| [\d.]+ \| \d+ \| \d+ \|/);
+    const json = await runCli(['info', '--url', base, '--json']);
+    expect((JSON.parse(json.stdout) as { sessions: unknown }).sessions).toEqual({ tcp: 1 });
+  });
+
+  it('nmcp info: a server that is not there exits 1 naming it; no --url exits 2 with the fix', async () => {
+    const port = await freePort();
+    const gone = await runCli(['info', '--url', `http://127.0.0.1:${port}`]);
+    expect(gone.code).toBe(1);
+    expect(gone.stderr).toContain(`nmcp info: cannot reach http://127.0.0.1:${port}/info`);
+    const usage = await runCli(['info']);
+    expect(usage.code).toBe(2);
+    expect(usage.stderr).toContain('Add --url http://HOST:PORT');
   });
 
   it('--http: the endpoints are on the MCP port too; /health is 503 over memoryWarningBytes (NMCP_MEMORY_*)', async () => {
