@@ -1,8 +1,11 @@
 #!/usr/bin/env node
-// `npm run bench:metrics`: the cost of nmcp's metrics — the everything example over stdio, tools/call echo (200 B),
-// 64 in flight, with metrics off and on (bench/peers/nmcp-metrics-server.mjs: every message counted, durations
-// bucketed, /metrics scraped every second). Runs alternate off/on; medians; on ÷ off for throughput and for the
-// server's CPU per message, per run, in the same run.
+// `npm run bench:metrics`: the cost of nmcp's metrics, two ways.
+// 1. End to end: the everything example over stdio, tools/call echo (200 B), 64 in flight, with metrics off and on
+//    (bench/peers/nmcp-metrics-server.mjs: every message counted, durations bucketed, prom-client's default metrics,
+//    /metrics scraped every second). Runs alternate off/on; medians; on ÷ off for throughput and for the server's CPU
+//    per message, per run, in the same run. On a shared VM these move by ±30 % from run to run: read the ratios' ranges.
+// 2. In process, the hot path alone: one JsonRpcSession answering 300,000 tools/call requests from a sync handler, with
+//    and without its SessionObserver (what metrics add per message), alternating, median ns per request.
 //
 //   npm run bench:metrics -- [--duration 5] [--runs 5] [--warmup 1] [--in-flight 64] [--json]
 import { existsSync } from 'node:fs';
@@ -65,8 +68,44 @@ const summary = Object.fromEntries(
 const ratioSummary = Object.fromEntries(
   Object.entries(ratios).map(([k, v]) => [k, { median: median(v), min: Math.min(...v), max: Math.max(...v) }]),
 );
+// 2. The observer alone, in process.
+const { JsonRpcSession } = await import('../dist/session/session.js');
+const { MessageStats } = await import('../dist/metrics/message-stats.js');
+const N = 300_000;
+const texts = Array.from(
+  { length: 1000 },
+  (_, i) =>
+    `{"jsonrpc":"2.0","id":${i},"method":"tools/call","params":{"name":"echo","arguments":{"text":"hello world ${i}"}}}`,
+);
+async function sessionNs(observe) {
+  let sink;
+  const transport = {
+    kind: 'bench',
+    start: async (s) => {
+      sink = s;
+    },
+    send: () => true,
+    close: async () => {},
+  };
+  const session = new JsonRpcSession(transport);
+  session.requestHandlers.set('tools/call', (p) => ({ content: [{ type: 'text', text: p.arguments.text }] }));
+  if (observe) session.observer = new MessageStats();
+  await session.start();
+  const t0 = process.hrtime.bigint();
+  for (let i = 0; i < N; i++) sink.message(texts[i % 1000]);
+  return Number(process.hrtime.bigint() - t0) / N;
+}
+const micro = { off: [], on: [] };
+for (let round = 0; round < 2 * runs; round++) {
+  for (const mode of round % 2 ? ['on', 'off'] : ['off', 'on']) micro[mode].push(await sessionNs(mode === 'on'));
+}
+const microSummary = { offNs: median(micro.off), onNs: median(micro.on) };
+microSummary.addedNs = microSummary.onNs - microSummary.offNs;
+
 if (values.json) {
-  process.stdout.write(`${JSON.stringify({ node: process.version, runs, summary, ratios: ratioSummary }, null, 2)}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ node: process.version, runs, summary, ratios: ratioSummary, session: microSummary }, null, 2)}\n`,
+  );
 } else {
   const f = (r) => `${r.median.toFixed(3)}× [${r.min.toFixed(3)} … ${r.max.toFixed(3)}]`;
   process.stdout.write(
@@ -81,6 +120,8 @@ if (values.json) {
       '',
       `on ÷ off, throughput: ${f(ratioSummary.throughput)} (per-run ratios)`,
       `on ÷ off, CPU per message: ${f(ratioSummary.cpuPerMessage)} (per-run ratios)`,
+      '',
+      `in process, one session, ${N.toLocaleString('en-US')} requests × ${2 * runs} rounds (median): ${microSummary.offNs.toFixed(0)} ns/request without the observer, ${microSummary.onNs.toFixed(0)} with it (+${microSummary.addedNs.toFixed(0)} ns)`,
       '',
     ].join('\n'),
   );
