@@ -86,6 +86,7 @@ export class NmcpMetrics implements ServerObserver {
   readonly #loopDelay = monitorEventLoopDelay({ resolution: LOOP_RESOLUTION_MS });
   #elu = performance.eventLoopUtilization();
   #utilization = 0;
+  #sampled = false;
   readonly #timer: NodeJS.Timeout | undefined;
 
   constructor(options: NmcpMetricsOptions = {}) {
@@ -128,7 +129,7 @@ export class NmcpMetrics implements ServerObserver {
       'nmcp_event_loop_utilization',
       'Share of the last metricsIntervalMs the event loop was busy (0…1)',
       'gauge',
-      () => [{ value: this.#utilization }],
+      () => [{ value: this.eventLoopUtilization }],
     );
   }
 
@@ -194,9 +195,10 @@ export class NmcpMetrics implements ServerObserver {
     return this.#opened.get(session);
   }
 
-  /** The event loop's utilization over the last metricsIntervalMs (0…1). */
+  /** The event loop's utilization over the last metricsIntervalMs (0…1); before the first sample, since the start. */
   get eventLoopUtilization(): number {
-    return this.#utilization;
+    if (this.#sampled) return this.#utilization;
+    return performance.eventLoopUtilization(performance.eventLoopUtilization(), this.#elu).utilization;
   }
 
   /** The event loop's delay percentiles since the last reset, ms. */
@@ -241,6 +243,7 @@ export class NmcpMetrics implements ServerObserver {
     const now = performance.eventLoopUtilization();
     this.#utilization = performance.eventLoopUtilization(now, this.#elu).utilization;
     this.#elu = now;
+    this.#sampled = true;
   }
 
   #publishMessages(): void {
