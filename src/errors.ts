@@ -30,7 +30,7 @@ export const ErrorCode = {
   WRITE_TIMEOUT: 'NMCP_ERR_WRITE_TIMEOUT',
   /** A child process (stdio client) failed to start or exited. */
   PROCESS_EXITED: 'NMCP_ERR_PROCESS_EXITED',
-  /** A client method was called in a state that does not allow it: a request before connect(), connect() twice. */
+  /** A method was called in a state that does not allow it: a client request before connect(), a second profile. */
   INVALID_STATE: 'NMCP_ERR_INVALID_STATE',
   /** Protocol version negotiation failed (McpClient.connect): no version both peers support, or a pin not honoured. */
   NEGOTIATION_FAILED: 'NMCP_ERR_NEGOTIATION_FAILED',
