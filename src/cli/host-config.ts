@@ -19,6 +19,8 @@ export interface HostConfig {
   servers: Record<string, { example: string }>;
   http?: Record<string, unknown>;
   tcp: (Record<string, unknown> & { server: string })[];
+  /** The route registry's options (RouteRegistry: enableRouteCache, cacheTtlMs, maxCacheEntries, enableStatsCollection); live on reload. */
+  registry?: Record<string, unknown>;
 }
 
 /** What is wrong with the file, and how to fix it. */
@@ -27,7 +29,7 @@ export interface ConfigProblem {
   fix: string;
 }
 
-const TOP_KEYS = ['servers', 'http', 'tcp'];
+const TOP_KEYS = ['servers', 'http', 'tcp', 'registry'];
 const EXAMPLE_LIST = Object.keys(EXAMPLES).join(', ');
 
 /** Reads and checks a host config file. */
@@ -51,7 +53,7 @@ export function checkHostConfig(value: unknown): HostConfig | ConfigProblem {
       return { problem: `unknown key ${JSON.stringify(key)}`, fix: `The keys are ${TOP_KEYS.join(', ')}.` };
     }
   }
-  const { servers, http, tcp = [] } = value;
+  const { servers, http, tcp = [], registry } = value;
   if (!isJsonObject(servers) || Object.keys(servers).length === 0) {
     return {
       problem: '"servers" must be an object with at least one server',
@@ -88,6 +90,15 @@ export function checkHostConfig(value: unknown): HostConfig | ConfigProblem {
       return { problem: '"http" must be an object of options', fix: 'Write for example "http": {"port": 3000}.' };
     }
     config.http = http;
+  }
+  if (registry !== undefined) {
+    if (!isJsonObject(registry)) {
+      return {
+        problem: '"registry" must be an object of route-registry options',
+        fix: 'Write for example "registry": {"cacheTtlMs": 30000, "maxCacheEntries": 10000} (docs/registry.md).',
+      };
+    }
+    config.registry = registry;
   }
   if (!Array.isArray(tcp)) {
     return {

@@ -4,11 +4,13 @@
  * addresses go to stderr, one line per server and listener; SIGINT / SIGTERM close everything and exit 0.
  */
 import { parseArgs } from 'node:util';
+import { DEFAULT_ROUTE_REGISTRY_OPTIONS } from '../config/defaults.js';
+import { watchConfigFile } from '../config/reload.js';
 import { NmcpError } from '../errors.js';
 import type { McpHost } from '../host/mcp-host.js';
 import type { TcpListenAddress } from '../transport/tcp/server.js';
 import { EXAMPLES, loadExample } from './examples.js';
-import { loadHostConfig } from './host-config.js';
+import { type HostConfig, loadHostConfig } from './host-config.js';
 import { usageError } from './usage.js';
 
 export const HOST_HELP = `Usage: nmcp host --config FILE
@@ -21,7 +23,8 @@ FILE (JSON):
   {
     "servers": { "a": { "example": "everything" }, "b": { "example": "many-tools" } },
     "http": { "port": 3000 },
-    "tcp": [ { "port": 7001, "server": "a" }, { "path": "/tmp/b.sock", "server": "b", "framing": "ndjson" } ]
+    "tcp": [ { "port": 7001, "server": "a" }, { "path": "/tmp/b.sock", "server": "b", "framing": "ndjson" } ],
+    "registry": { "cacheTtlMs": 30000, "maxCacheEntries": 10000 }
   }
 
   servers          name → {"example": NAME}; names are a-z 0-9 - _ ; examples: ${Object.keys(EXAMPLES).join(', ')}
@@ -29,10 +32,18 @@ FILE (JSON):
                    Streamable HTTP options of docs/http.md
   tcp              listeners: "server" and "port" (with "host") or "path", plus the options of docs/tcp.md
                    (framing length-prefixed | ndjson, maxConnections, …)
+  registry         the shared route registry's options (docs/registry.md): enableRouteCache, cacheTtlMs,
+                   maxCacheEntries, enableStatsCollection
 
 Options:
-  --config FILE    the file above (required)
-  --help, -h       this text
+  --config FILE          the file above (required)
+  --metrics-port PORT    serve /metrics, /health, /ready, /live and /info on PORT (every hosted server, the
+                         registry) (docs/operations.md)
+  --help, -h             this text
+
+SIGHUP or a change of the file reloads it: the "registry" section applies live (registry.updateConfig, connections
+and requests in flight untouched); other changes are logged as needing a restart; a bad file is logged naming the key
+and the running configuration stays.
 
 Each address is printed on stderr ("nmcp host: a at http://127.0.0.1:3000/mcp/a"). Serves until SIGINT or SIGTERM,
 then closes every session and exits 0. A bad file exits 2 naming the key to fix.
@@ -48,13 +59,17 @@ function describe(address: TcpListenAddress, framing: string, tls: boolean): str
 }
 
 export async function host(argv: string[]): Promise<number> {
-  let values: { config?: string; help?: boolean };
+  let values: { config?: string; 'metrics-port'?: string; help?: boolean };
   try {
     ({ values } = parseArgs({
       args: argv,
       strict: true,
       allowPositionals: false,
-      options: { config: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+      options: {
+        config: { type: 'string' },
+        'metrics-port': { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
     }));
   } catch (err) {
     return usageError('host', (err as Error).message, 'Run `nmcp host --help` for the options.');
@@ -70,11 +85,31 @@ export async function host(argv: string[]): Promise<number> {
       'Give a JSON file naming the servers and listeners (`nmcp host --help`).',
     );
   }
-  const config = await loadHostConfig(values.config);
+  const metricsPort = values['metrics-port'];
+  if (metricsPort !== undefined && (!/^\d+$/.test(metricsPort) || Number(metricsPort) > 65_535)) {
+    return usageError(
+      'host',
+      `--metrics-port needs a port number from 0 to 65535, got ${JSON.stringify(metricsPort)}`,
+      'Give a free port, e.g. --metrics-port 9464.',
+    );
+  }
+  const file = values.config;
+  const config = await loadHostConfig(file);
   if ('problem' in config) return usageError('host', config.problem, config.fix);
 
   const { McpHost } = await import('../host/mcp-host.js');
-  const mcpHost: McpHost = new McpHost();
+  const { RouteRegistry } = await import('../registry/route-registry.js');
+  let mcpHost: McpHost;
+  try {
+    mcpHost = new McpHost({ registry: new RouteRegistry(config.registry ?? {}) });
+  } catch (err) {
+    if (!(err instanceof NmcpError)) throw err;
+    return usageError(
+      'host',
+      `--config ${JSON.stringify(file)}: registry: ${err.message} [${err.code}]`,
+      'Fix that key in the file; docs/registry.md lists the options.',
+    );
+  }
   const lines: string[] = [];
   let section = '';
   try {
@@ -106,13 +141,105 @@ export async function host(argv: string[]): Promise<number> {
     process.stderr.write(`nmcp host: ${section}: ${(err as Error).message}\n`);
     return 1;
   }
-  for (const line of lines) process.stderr.write(`nmcp host: ${line}\n`);
-  process.stderr.write('nmcp host: ready\n');
-  await new Promise<void>((resolve) => {
+  let closeOperations = async () => {};
+  if (metricsPort !== undefined) {
+    try {
+      const ops = await startHostOperations(mcpHost, Number(metricsPort));
+      lines.push(`operations on ${ops.url}/metrics`);
+      closeOperations = ops.close;
+    } catch (err) {
+      await mcpHost.close().catch(() => {});
+      process.stderr.write(`nmcp host: --metrics-port ${metricsPort}: ${(err as Error).message}\n`);
+      return 1;
+    }
+  }
+  // Installed before "ready" is printed: a signal sent as soon as it is read closes the host cleanly.
+  const stop = new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);
   });
+  const stopReload = liveReload(file, mcpHost, config);
+  for (const line of lines) process.stderr.write(`nmcp host: ${line}\n`);
+  process.stderr.write('nmcp host: ready\n');
+  await stop;
+  stopReload();
   process.stderr.write('nmcp host: closing\n');
+  await closeOperations();
   await mcpHost.close();
   return 0;
+}
+
+/**
+ * SIGHUP or a change of the file reloads it: the registry section is applied live through registry.updateConfig (a
+ * bad value is refused naming the key and the old options stay); changes elsewhere need a restart and are logged.
+ */
+function liveReload(file: string, mcpHost: McpHost, initial: HostConfig): () => void {
+  let current = initial;
+  let running = false;
+  const reload = async () => {
+    if (running) return;
+    running = true;
+    try {
+      const next = await loadHostConfig(file);
+      if ('problem' in next) {
+        process.stderr.write(`nmcp host: config reload failed, the running config stays: ${next.problem}\n`);
+        return;
+      }
+      const restart = (['servers', 'http', 'tcp'] as const).filter(
+        (k) => JSON.stringify(next[k]) !== JSON.stringify(current[k]),
+      );
+      if (JSON.stringify(next.registry ?? {}) !== JSON.stringify(current.registry ?? {})) {
+        try {
+          // Keys left out go back to their defaults, as at a start with this file.
+          const applied = mcpHost.registry.updateConfig({ ...DEFAULT_ROUTE_REGISTRY_OPTIONS, ...next.registry });
+          process.stderr.write(`nmcp host: config reloaded: registry ${JSON.stringify(applied)}\n`);
+        } catch (err) {
+          process.stderr.write(
+            `nmcp host: config reload failed, the running config stays: registry: ${(err as Error).message}\n`,
+          );
+          return;
+        }
+      }
+      if (restart.length > 0) process.stderr.write(`nmcp host: config changes need a restart: ${restart.join(', ')}\n`);
+      current = { ...next, servers: current.servers, http: current.http, tcp: current.tcp };
+    } finally {
+      running = false;
+    }
+  };
+  const onHup = () => void reload();
+  process.on('SIGHUP', onHup);
+  const unwatch = watchConfigFile(file, onHup);
+  return () => {
+    process.off('SIGHUP', onHup);
+    unwatch();
+  };
+}
+
+/** --metrics-port: NmcpMetrics over every hosted server and the registry, with health and the memory monitor. */
+async function startHostOperations(
+  mcpHost: McpHost,
+  port: number,
+): Promise<{ url: string; close: () => Promise<void> }> {
+  const { NmcpMetrics, HealthChecks, MemoryMonitor, listenOperations } = await import('../metrics/index.js');
+  const metrics = new NmcpMetrics();
+  const memory = new MemoryMonitor({ warn: (message) => process.stderr.write(`nmcp host: ${message}\n`) });
+  for (const name of mcpHost.names) {
+    const server = mcpHost.server(name);
+    if (server === undefined) continue;
+    metrics.observe(server);
+    memory.guard(server);
+  }
+  metrics.observeRegistry(mcpHost.registry);
+  const health = new HealthChecks({ memory, registries: [mcpHost.registry] });
+  memory.start();
+  const listener = await listenOperations({ metrics, health, memory, registries: [mcpHost.registry] }, { port });
+  return {
+    url: listener.url,
+    close: async () => {
+      await listener.close();
+      memory.stop();
+      health.close();
+      metrics.close();
+    },
+  };
 }
