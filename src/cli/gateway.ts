@@ -45,6 +45,9 @@ Options:
   --tcp PORT       serve MCP over TCP (length-prefixed frames; 0 = a free port)
   --http PORT      serve Streamable HTTP at /mcp (0 = a free port)
   --host HOST      the address to listen on (default 127.0.0.1)
+  --metrics-port PORT
+                   serve /metrics, /health, /ready, /live and /info on PORT (0 = a free one): the gateway's
+                   sessions and messages, each upstream's state and breaker (docs/operations.md)
   --help, -h       this text
 
 The address is printed on stderr ("nmcp gateway: listening on tcp://127.0.0.1:7000"). A bad file exits 2 naming
@@ -95,6 +98,7 @@ export async function gateway(argv: string[]): Promise<number> {
       tcp: { type: 'string' },
       http: { type: 'string' },
       host: { type: 'string' },
+      'metrics-port': { type: 'string' },
     },
     GATEWAY_HELP,
   );
@@ -111,6 +115,14 @@ export async function gateway(argv: string[]): Promise<number> {
   if (listenPort === undefined) {
     return usageError('gateway', `--${mode} ${String(values[mode])} is not a port`, 'Give 0 … 65535 (0 = a free one).');
   }
+  const metricsPort = values['metrics-port'] === undefined ? undefined : port(values['metrics-port'] as string);
+  if (values['metrics-port'] !== undefined && metricsPort === undefined) {
+    return usageError(
+      'gateway',
+      `--metrics-port ${String(values['metrics-port'])} is not a port`,
+      'Give 0 … 65535, e.g. --metrics-port 9464.',
+    );
+  }
   const config = await loadGatewayConfig(values.config);
   if (isProblem(config)) return usageError('gateway', config.problem, config.fix);
   const host = typeof values.host === 'string' ? values.host : '127.0.0.1';
@@ -126,6 +138,24 @@ export async function gateway(argv: string[]): Promise<number> {
       `nmcp gateway: upstream ${name} ${s.state} (${s.tools} tools, ${s.prompts} prompts, ${s.resources} resources)\n`,
     );
   }
+  let closeOperations = async () => {};
+  if (metricsPort !== undefined) {
+    const { serveOperationsFor } = await import('../metrics/operations.js');
+    try {
+      const ops = await serveOperationsFor({
+        gateways: [gw],
+        port: metricsPort,
+        host,
+        log: (message) => process.stderr.write(`nmcp gateway: ${message}\n`),
+      });
+      process.stderr.write(`nmcp gateway: operations on ${ops.url}/metrics\n`);
+      closeOperations = ops.close;
+    } catch (err) {
+      await gw.close();
+      process.stderr.write(`nmcp gateway: --metrics-port ${metricsPort}: ${(err as Error).message}\n`);
+      return 1;
+    }
+  }
 
   if (mode === 'stdio') {
     const { StdioServerTransport } = await import('../transport/stdio.js');
@@ -137,6 +167,7 @@ export async function gateway(argv: string[]): Promise<number> {
     process.once('SIGTERM', onSignal);
     await closed;
     process.stdin.destroy();
+    await closeOperations();
     await gw.close();
     return 0;
   }
@@ -160,6 +191,7 @@ export async function gateway(argv: string[]): Promise<number> {
       close = () => tcp.close();
     }
   } catch (err) {
+    await closeOperations();
     await gw.close();
     if (err instanceof NmcpError) {
       return usageError(
@@ -171,13 +203,16 @@ export async function gateway(argv: string[]): Promise<number> {
     process.stderr.write(`nmcp gateway: ${(err as Error).message}\n`);
     return 1;
   }
-  process.stderr.write(`nmcp gateway: listening on ${where}\n`);
-  await new Promise<void>((resolve) => {
+  // Installed before the address is printed: a signal sent as soon as it is read closes the gateway cleanly.
+  const stop = new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);
   });
+  process.stderr.write(`nmcp gateway: listening on ${where}\n`);
+  await stop;
   process.stderr.write('nmcp gateway: closing\n');
   await close();
+  await closeOperations();
   await gw.close();
   return 0;
 }

@@ -37,8 +37,8 @@ FILE (JSON):
 
 Options:
   --config FILE          the file above (required)
-  --metrics-port PORT    serve /metrics, /health, /ready, /live and /info on PORT (every hosted server, the
-                         registry) (docs/operations.md)
+  --metrics-port PORT    serve /metrics, /health, /ready, /live and /info on PORT (0 = a free one): every
+                         hosted server, the registry (docs/operations.md)
   --help, -h             this text
 
 SIGHUP or a change of the file reloads it: the "registry" section applies live (registry.updateConfig, connections
@@ -144,7 +144,14 @@ export async function host(argv: string[]): Promise<number> {
   let closeOperations = async () => {};
   if (metricsPort !== undefined) {
     try {
-      const ops = await startHostOperations(mcpHost, Number(metricsPort));
+      const { serveOperationsFor } = await import('../metrics/operations.js');
+      const servers = mcpHost.names.map((name) => mcpHost.server(name)).filter((s) => s !== undefined);
+      const ops = await serveOperationsFor({
+        servers,
+        registries: [mcpHost.registry],
+        port: Number(metricsPort),
+        log: (message) => process.stderr.write(`nmcp host: ${message}\n`),
+      });
       lines.push(`operations on ${ops.url}/metrics`);
       closeOperations = ops.close;
     } catch (err) {
@@ -212,34 +219,5 @@ function liveReload(file: string, mcpHost: McpHost, initial: HostConfig): () => 
   return () => {
     process.off('SIGHUP', onHup);
     unwatch();
-  };
-}
-
-/** --metrics-port: NmcpMetrics over every hosted server and the registry, with health and the memory monitor. */
-async function startHostOperations(
-  mcpHost: McpHost,
-  port: number,
-): Promise<{ url: string; close: () => Promise<void> }> {
-  const { NmcpMetrics, HealthChecks, MemoryMonitor, listenOperations } = await import('../metrics/index.js');
-  const metrics = new NmcpMetrics();
-  const memory = new MemoryMonitor({ warn: (message) => process.stderr.write(`nmcp host: ${message}\n`) });
-  for (const name of mcpHost.names) {
-    const server = mcpHost.server(name);
-    if (server === undefined) continue;
-    metrics.observe(server);
-    memory.guard(server);
-  }
-  metrics.observeRegistry(mcpHost.registry);
-  const health = new HealthChecks({ memory, registries: [mcpHost.registry] });
-  memory.start();
-  const listener = await listenOperations({ metrics, health, memory, registries: [mcpHost.registry] }, { port });
-  return {
-    url: listener.url,
-    close: async () => {
-      await listener.close();
-      memory.stop();
-      health.close();
-      metrics.close();
-    },
   };
 }

@@ -5,6 +5,7 @@
  * of their own (`metrics.port`, `nmcp serve --metrics-port`). Loaded on demand by `nmcp serve`: prom-client is not
  * paid for by a server nobody scrapes.
  */
+import type { McpGateway } from '../gateway/mcp-gateway.js';
 import type { RouteRegistry } from '../registry/route-registry.js';
 import type { McpServer } from '../server/mcp-server.js';
 import type { McpHttpServer } from '../transport/http/server/http-server.js';
@@ -119,5 +120,62 @@ export class Operations {
     this.health.close();
     this.metrics?.close();
     await this.#listener?.close();
+  }
+}
+
+export interface ServeOperationsInit {
+  /** The servers to count and guard (memory shedding). */
+  servers?: readonly McpServer[];
+  /** Gateways: their upstreams' state and breakers, and their server's sessions. */
+  gateways?: readonly McpGateway[];
+  registries?: readonly RouteRegistry[];
+  listeners?: readonly MetricsListener[];
+  /** The port of the operations listener, and where it binds (127.0.0.1). */
+  port: number;
+  host?: string;
+  log: (message: string) => void;
+}
+
+/**
+ * The operations endpoints on a port of their own for a process that serves several servers (`nmcp host`, `nmcp
+ * gateway` with --metrics-port): NmcpMetrics over all of them, health checks, the memory monitor (default options).
+ */
+export async function serveOperationsFor(
+  init: ServeOperationsInit,
+): Promise<{ url: string; close: () => Promise<void> }> {
+  const metrics = new NmcpMetrics();
+  const memory = new MemoryMonitor({ warn: (message) => init.log(message) });
+  const registries = [...(init.registries ?? [])];
+  for (const server of init.servers ?? []) {
+    metrics.observe(server);
+    memory.guard(server);
+  }
+  for (const gateway of init.gateways ?? []) {
+    metrics.observeGateway(gateway);
+    memory.guard(gateway.server);
+  }
+  for (const registry of registries) metrics.observeRegistry(registry);
+  for (const listener of init.listeners ?? []) metrics.observeListener(listener);
+  const health = new HealthChecks({ memory, registries });
+  memory.start();
+  try {
+    const listener = await listenOperations(
+      { metrics, health, memory, registries },
+      { port: init.port, host: init.host },
+    );
+    return {
+      url: listener.url,
+      close: async () => {
+        await listener.close();
+        memory.stop();
+        health.close();
+        metrics.close();
+      },
+    };
+  } catch (err) {
+    memory.stop();
+    health.close();
+    metrics.close();
+    throw err;
   }
 }

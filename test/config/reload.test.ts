@@ -136,25 +136,34 @@ describe("nmcp serve's apply (serveApply)", () => {
     return { lines, logger: createLogger({ level: 'info' }, { destination }) };
   }
 
-  it('tcp: live keys through updateOptions, fixed keys need a restart, other sections unused; the log level live', async () => {
+  it('tcp: live keys through updateOptions, fixed keys and metrics need a restart, other sections unused; the log level and memory live', async () => {
     const updates: Record<string, unknown>[] = [];
+    const memory: number[] = [];
     const { logger } = sink();
-    const apply = serveApply('tcp', { tcp: { updateOptions: (u) => updates.push(u) } }, logger);
+    const operations = {
+      update: (next: { memory: { memoryWarningBytes: number } }) => {
+        memory.push(next.memory.memoryWarningBytes);
+        return ['memory.memoryWarningBytes'];
+      },
+    };
+    const apply = serveApply('tcp', { tcp: { updateOptions: (u) => updates.push(u) }, operations }, logger);
     const { reloader, write } = await setup({}, apply, 'serve-tcp.json');
     write({
       logging: { level: 'debug' },
       tcp: { maxConnections: 3, sendTimeoutMs: 1000, backlog: 16, framing: 'ndjson' },
       stdio: { batchSize: 5 },
       metrics: { metricsIntervalMs: 1000 },
+      memory: { memoryWarningBytes: 2048 },
     });
     const result = await reloader.reload();
     expect(result).toMatchObject({
       ok: true,
-      applied: ['logging.level', 'tcp.sendTimeoutMs', 'tcp.maxConnections'],
-      restartNeeded: ['tcp.framing', 'tcp.backlog'],
-      unused: ['metrics.metricsIntervalMs', 'stdio.batchSize'],
+      applied: ['logging.level', 'memory.memoryWarningBytes', 'tcp.sendTimeoutMs', 'tcp.maxConnections'],
+      restartNeeded: ['metrics.metricsIntervalMs', 'tcp.framing', 'tcp.backlog'],
+      unused: ['stdio.batchSize'],
     });
     expect(updates).toEqual([{ sendTimeoutMs: 1000, maxConnections: 3 }]);
+    expect(memory).toEqual([2048]);
     expect(logger.level).toBe('debug');
   });
 

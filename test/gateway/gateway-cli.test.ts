@@ -39,7 +39,7 @@ describe('nmcp gateway', () => {
       ],
       separator: '.',
     });
-    const child = spawn(process.execPath, [cli, 'gateway', '--config', config, '--tcp', '0'], {
+    const child = spawn(process.execPath, [cli, 'gateway', '--config', config, '--tcp', '0', '--metrics-port', '0'], {
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     let stderr = '';
@@ -56,6 +56,12 @@ describe('nmcp gateway', () => {
     await client.connect(new TcpClientTransport({ port }));
     expect((await client.listTools()).map((t) => t.name)).toContain('ex.echo');
     expect(text(await client.callTool({ name: 'ex.echo', arguments: { text: 'via cli' } }))).toBe('via cli');
+    // --metrics-port: the upstream's state, and the gateway's own sessions.
+    const ops = /operations on (http:\S+)\/metrics/.exec(stderr)?.[1] as string;
+    const metrics = await (await fetch(`${ops}/metrics`)).text();
+    expect(metrics).toContain('nmcp_gateway_upstream_up{upstream="ex"} 1');
+    expect(metrics).toContain('nmcp_gateway_upstream_breaker_open{upstream="ex"} 0');
+    expect(metrics).toMatch(/nmcp_sessions\{transport="tcp"\} 1/);
     await client.close();
     const exited = new Promise<number | null>((r) => child.on('exit', r));
     child.kill('SIGTERM');
