@@ -78,8 +78,6 @@ export interface ProcessProfiling {
 export const DEFAULT_PROFILE_CPU_MS = 10_000;
 
 let sequence = 0;
-let cpuBusy = false;
-let heapBusy = false;
 
 /** Where profiles go: `dir`, else `NMCP_PROFILE_DIR` (when set and not empty), else the working directory. */
 export function profileDir(dir?: string): string {
@@ -116,43 +114,50 @@ function describe(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
-/**
- * Starts a CPU profile of the whole process. Rejects with NMCP_ERR_INVALID_STATE while another one (started here)
- * runs, NMCP_ERR_INVALID_OPTION for a bad option.
- */
-export async function startCpuProfile(options: CpuProfileOptions = {}): Promise<ProfileHandle> {
-  positiveInteger('samplingIntervalUs', options.samplingIntervalUs);
-  if (cpuBusy) {
+/** One kind of inspector profile: how to start it, how to stop it and get its JSON, where it goes. */
+interface ProfileKind {
+  /** 'a CPU profile', 'a sampling heap profile': for the error when one runs already. */
+  readonly what: string;
+  readonly prefix: 'CPU' | 'Heap';
+  readonly extension: 'cpuprofile' | 'heapprofile';
+  start(session: Session): Promise<void>;
+  stop(session: Session): Promise<unknown>;
+}
+
+/** The kinds running now (one of each at a time per process: V8 has one profiler of each). */
+const running = new Set<ProfileKind['prefix']>();
+
+/** Starts an inspector profile of `kind` in a session of its own; its handle writes the file once, on stop(). */
+async function startProfile(kind: ProfileKind, dirOption: string | undefined): Promise<ProfileHandle> {
+  if (running.has(kind.prefix)) {
     throw new NmcpError(
       ErrorCode.INVALID_STATE,
-      'a CPU profile is already running in this process; stop it first (one CPU profile at a time)',
+      `${kind.what} is already running in this process; stop it first (one at a time)`,
     );
   }
-  cpuBusy = true;
+  running.add(kind.prefix);
   const session = new Session();
   let dir: string;
   try {
-    dir = prepareDir(options.dir);
+    dir = prepareDir(dirOption);
     session.connect();
-    await session.post('Profiler.enable');
-    await session.post('Profiler.setSamplingInterval', { interval: options.samplingIntervalUs ?? 1000 });
-    await session.post('Profiler.start');
+    await kind.start(session);
   } catch (err) {
     session.disconnect();
-    cpuBusy = false;
+    running.delete(kind.prefix);
     throw err;
   }
   const startedAt = Date.now();
   let stopped: Promise<string> | undefined;
   const finish = async (): Promise<string> => {
     try {
-      const { profile } = await session.post('Profiler.stop');
-      const path = join(dir, fileName('CPU', 'cpuprofile'));
+      const profile = await kind.stop(session);
+      const path = join(dir, fileName(kind.prefix, kind.extension));
       await writeFile(path, JSON.stringify(profile));
       return path;
     } finally {
       session.disconnect();
-      cpuBusy = false;
+      running.delete(kind.prefix);
     }
   };
   return {
@@ -163,6 +168,28 @@ export async function startCpuProfile(options: CpuProfileOptions = {}): Promise<
       return stopped;
     },
   };
+}
+
+/**
+ * Starts a CPU profile of the whole process. Rejects with NMCP_ERR_INVALID_STATE while another one (started here)
+ * runs, NMCP_ERR_INVALID_OPTION for a bad option.
+ */
+export async function startCpuProfile(options: CpuProfileOptions = {}): Promise<ProfileHandle> {
+  positiveInteger('samplingIntervalUs', options.samplingIntervalUs);
+  return startProfile(
+    {
+      what: 'a CPU profile',
+      prefix: 'CPU',
+      extension: 'cpuprofile',
+      start: async (session) => {
+        await session.post('Profiler.enable');
+        await session.post('Profiler.setSamplingInterval', { interval: options.samplingIntervalUs ?? 1000 });
+        await session.post('Profiler.start');
+      },
+      stop: async (session) => (await session.post('Profiler.stop')).profile,
+    },
+    options.dir,
+  );
 }
 
 /** A CPU profile of the next `ms` milliseconds; resolves with the `.cpuprofile`'s path. */
@@ -184,46 +211,21 @@ export async function profileCpuFor(ms: number, options: CpuProfileOptions = {})
  */
 export async function startHeapProfile(options: HeapProfileOptions = {}): Promise<ProfileHandle> {
   positiveInteger('samplingIntervalBytes', options.samplingIntervalBytes);
-  if (heapBusy) {
-    throw new NmcpError(
-      ErrorCode.INVALID_STATE,
-      'a sampling heap profile is already running in this process; stop it first (one at a time)',
-    );
-  }
-  heapBusy = true;
-  const session = new Session();
-  let dir: string;
-  try {
-    dir = prepareDir(options.dir);
-    session.connect();
-    await session.post('HeapProfiler.enable');
-    await session.post('HeapProfiler.startSampling', { samplingInterval: options.samplingIntervalBytes ?? 512 * 1024 });
-  } catch (err) {
-    session.disconnect();
-    heapBusy = false;
-    throw err;
-  }
-  const startedAt = Date.now();
-  let stopped: Promise<string> | undefined;
-  const finish = async (): Promise<string> => {
-    try {
-      const { profile } = await session.post('HeapProfiler.stopSampling');
-      const path = join(dir, fileName('Heap', 'heapprofile'));
-      await writeFile(path, JSON.stringify(profile));
-      return path;
-    } finally {
-      session.disconnect();
-      heapBusy = false;
-    }
-  };
-  return {
-    dir,
-    startedAt,
-    stop: () => {
-      stopped ??= finish();
-      return stopped;
+  return startProfile(
+    {
+      what: 'a sampling heap profile',
+      prefix: 'Heap',
+      extension: 'heapprofile',
+      start: async (session) => {
+        await session.post('HeapProfiler.enable');
+        await session.post('HeapProfiler.startSampling', {
+          samplingInterval: options.samplingIntervalBytes ?? 512 * 1024,
+        });
+      },
+      stop: async (session) => (await session.post('HeapProfiler.stopSampling')).profile,
     },
-  };
+    options.dir,
+  );
 }
 
 /**

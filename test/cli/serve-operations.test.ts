@@ -6,7 +6,6 @@
  */
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
@@ -14,6 +13,7 @@ import { McpClient } from '../../src/client/mcp-client.js';
 import { McpError } from '../../src/protocol/jsonrpc.js';
 import { StreamableHttpClientTransport } from '../../src/transport/http/client/transport.js';
 import { TcpClientTransport } from '../../src/transport/tcp/client-transport.js';
+import { freePort } from '../helpers/free-port.js';
 import { CLI, runCli } from '../helpers/run-cli.js';
 import { sample } from '../metrics/helpers.js';
 
@@ -40,14 +40,6 @@ function env(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
     if (!k.startsWith('NMCP_') || k === 'NMCP_NATIVE' || k === 'NMCP_REQUIRE_NATIVE') out[k] = v;
   }
   return { ...out, ...extra };
-}
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const { port } = s.address() as { port: number };
-  await new Promise((r) => s.close(r));
-  return port;
 }
 
 /** Starts `nmcp serve …` and resolves with its stderr lines once the operations line (or the listening line) is out. */

@@ -5,11 +5,11 @@
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it, vi } from 'vitest';
+import { freePort } from '../helpers/free-port.js';
 import { sample } from '../metrics/helpers.js';
 import { httpClient, text } from './helpers.js';
 
@@ -18,14 +18,6 @@ vi.setConfig({ testTimeout: 30_000 });
 const cli = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'nmcp-host-reload-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const { port } = s.address() as { port: number };
-  await new Promise((r) => s.close(r));
-  return port;
-}
 
 describe('nmcp host: live reload and metrics', () => {
   it('SIGHUP applies the registry section live, refuses a bad one naming the key, and calls go on', async () => {

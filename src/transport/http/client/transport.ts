@@ -176,14 +176,7 @@ export class StreamableHttpClientTransport implements Transport {
     const sentSession = headers['mcp-session-id'];
     let res: Dispatcher.ResponseData;
     try {
-      res = await pool.request({
-        path: this.#path,
-        method: 'POST',
-        headers,
-        body: message,
-        signal: this.#abort.signal,
-        idempotent: this.#options.httpVersion === '2',
-      });
+      res = await this.#postRequest(pool, headers, message);
     } catch (err) {
       const e = err as Error & { code?: unknown };
       throw new NmcpError(
@@ -268,16 +261,7 @@ export class StreamableHttpClientTransport implements Transport {
     for (const id of out.requestIds) this.#awaitingHeaders.add(id);
     let res: Dispatcher.ResponseData;
     try {
-      res = await pool.request({
-        path: this.#path,
-        method: 'POST',
-        headers,
-        body: message,
-        signal: this.#abort.signal,
-        // HTTP/2 multiplexes: undici keeps a non-idempotent request off a connection with others in flight, which
-        // would serialize every POST of a connection (and queue one behind a long SSE response).
-        idempotent: this.#options.httpVersion === '2',
-      });
+      res = await this.#postRequest(pool, headers, message);
     } catch (err) {
       const cancelled = this.#headersArrived(out.requestIds);
       this.#networkFailure(
@@ -353,6 +337,20 @@ export class StreamableHttpClientTransport implements Transport {
     await res.body.dump().catch(() => {});
     this.#failRequests(out.requestIds, `unexpected response Content-Type ${JSON.stringify(type ?? null)}`, {
       httpStatus: statusCode,
+    });
+  }
+
+  /** One POST of `body` to the endpoint, aborted when the transport closes. */
+  #postRequest(pool: Pool, headers: Headers, body: string | Uint8Array): Promise<Dispatcher.ResponseData> {
+    return pool.request({
+      path: this.#path,
+      method: 'POST',
+      headers,
+      body,
+      signal: this.#abort.signal,
+      // HTTP/2 multiplexes: undici keeps a non-idempotent request off a connection with others in flight, which
+      // would serialize every POST of a connection (and queue one behind a long SSE response).
+      idempotent: this.#options.httpVersion === '2',
     });
   }
 
