@@ -1,0 +1,194 @@
+/**
+ * WorkerPool over real worker threads (piscina): results, the queue bound (refused at once), overflow workers that
+ * start and retire, per-handler concurrency, progress out of a worker, cancellation into one (cooperative, and by
+ * terminating a handler that never yields), a crashing and a hanging worker answered with errors while the others go
+ * on, and the same through McpServer and a client.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { McpClient } from '../../src/client/mcp-client.js';
+import { type WorkerHandlerSpec, WorkerPool } from '../../src/pool/worker-pool.js';
+import { McpError } from '../../src/protocol/jsonrpc.js';
+import { McpServer } from '../../src/server/mcp-server.js';
+import { MemoryTransport } from '../../src/transport/memory.js';
+
+vi.setConfig({ testTimeout: 30_000 });
+
+const fixtures = new URL('./fixtures/handlers.mjs', import.meta.url);
+const spec = (name: string, extra: Partial<WorkerHandlerSpec> = {}): WorkerHandlerSpec => ({
+  module: fixtures,
+  export: name,
+  ...extra,
+});
+
+const pools: WorkerPool[] = [];
+function pool(options: ConstructorParameters<typeof WorkerPool>[0] = {}): WorkerPool {
+  const p = new WorkerPool({ workerCount: 1, maxOverflow: 0, cancelGraceMs: 200, ...options });
+  pools.push(p);
+  return p;
+}
+afterEach(async () => {
+  for (const p of pools.splice(0)) await p.close();
+});
+
+describe('WorkerPool', () => {
+  it('runs a handler in a worker thread with its arguments; the result comes back', async () => {
+    const p = pool();
+    const r = (await p.run(spec('hash'), { mib: 1, rounds: 2 })) as { digest: string; threadId: number };
+    expect(r.digest).toMatch(/^[0-9a-f]{64}$/);
+    expect(r.threadId).toBeGreaterThan(0); // not the main thread (0)
+    const nested = { a: [1, 2, { b: 'é' }], n: null, big: 'x'.repeat(10_000) };
+    expect(await p.run(spec('echo'), nested)).toEqual(nested);
+    expect(p.stats()).toMatchObject({ completed: 2, failed: 0, crashed: 0 });
+  });
+
+  it('past maxQueueLength a call is refused at once with a JSON-RPC error; the queued ones still run', async () => {
+    const p = pool({ maxQueueLength: 2 });
+    const running = [
+      p.run(spec('slow'), { ms: 300 }),
+      p.run(spec('slow'), { ms: 10 }),
+      p.run(spec('slow'), { ms: 10 }),
+    ];
+    await sleep(50);
+    const started = Date.now();
+    const refused = await p.run(spec('slow'), { ms: 10 }).catch((e: unknown) => e);
+    expect(Date.now() - started).toBeLessThan(100);
+    expect(refused).toBeInstanceOf(McpError);
+    expect((refused as McpError).code).toBe(-32000);
+    expect((refused as McpError).message).toMatch(/queue is full \(maxQueueLength 2\)/);
+    expect(await Promise.all(running)).toHaveLength(3);
+    expect(p.stats()).toMatchObject({ refused: 1, completed: 3 });
+  });
+
+  it('overflow workers start while tasks wait and retire after idleTimeoutMs', async () => {
+    const p = pool({ workerCount: 1, maxOverflow: 2, idleTimeoutMs: 200 });
+    const calls = Array.from({ length: 3 }, () => p.run(spec('slow'), { ms: 300 }));
+    await sleep(150);
+    expect(p.stats().threads).toBe(3);
+    const ids = new Set(((await Promise.all(calls)) as { threadId: number }[]).map((r) => r.threadId));
+    expect(ids.size).toBe(3); // three threads ran them side by side
+    const deadline = Date.now() + 5_000;
+    while (p.stats().threads > 1 && Date.now() < deadline) await sleep(50);
+    expect(p.stats().threads).toBe(1);
+  });
+
+  it('per-handler concurrency: calls of one handler take turns, FIFO', async () => {
+    const p = pool({ workerCount: 3 });
+    const one = spec('slow', { concurrency: 1 });
+    const runs = (await Promise.all([0, 1, 2].map(() => p.run(one, { ms: 80 })))) as { start: number; end: number }[];
+    for (let i = 1; i < runs.length; i++) {
+      expect(runs[i]?.start).toBeGreaterThanOrEqual(runs[i - 1]?.end as number);
+    }
+  });
+
+  it('progress comes out of the worker; cancellation reaches the handler’s own signal', async () => {
+    const p = pool();
+    const seen: [number, number | undefined, string | undefined][] = [];
+    expect(await p.run(spec('progress'), {}, { progress: (a, b, c) => seen.push([a, b, c]) })).toBe('done');
+    expect(seen).toEqual([
+      [1, 3, 'step 1'],
+      [2, 3, 'step 2'],
+      [3, 3, 'step 3'],
+    ]);
+    const controller = new AbortController();
+    const notes: string[] = [];
+    const call = p.run(
+      spec('cooperative'),
+      {},
+      { signal: controller.signal, progress: (_a, _b, m) => notes.push(String(m)) },
+    );
+    await sleep(50);
+    controller.abort(new Error('client went away'));
+    const e = await call.catch((x: unknown) => x);
+    expect((e as McpError).message).toBe('cancelled');
+    expect(notes).toEqual(['saw: client went away']);
+    expect(p.stats().cancelled).toBe(1);
+  });
+
+  it('a handler that never yields: cancelling it terminates its worker after cancelGraceMs; the pool goes on', async () => {
+    const p = pool({ cancelGraceMs: 100 });
+    const controller = new AbortController();
+    const call = p.run(spec('spin'), {}, { signal: controller.signal });
+    await sleep(50);
+    const started = Date.now();
+    controller.abort();
+    await expect(call).rejects.toThrow('cancelled');
+    expect(Date.now() - started).toBeLessThan(2_000);
+    expect(await p.run(spec('echo'), 'after')).toBe('after');
+  });
+
+  it('a crashing worker and a hanging one are answered with errors; a call beside them is not affected', async () => {
+    const p = pool({ workerCount: 2, cancelGraceMs: 50 });
+    const beside = p.run(spec('slow'), { ms: 400 });
+    const crashed = await p.run(spec('crash'), {}).catch((e: unknown) => e);
+    expect(crashed).toBeInstanceOf(McpError);
+    expect((crashed as McpError).code).toBe(-32603);
+    expect((crashed as McpError).message).toMatch(/^the worker running this handler crashed/);
+    const started = Date.now();
+    const hung = await p.run(spec('spin', { timeoutMs: 200 }), {}).catch((e: unknown) => e);
+    expect((hung as McpError).code).toBe(-32001);
+    expect((hung as McpError).message).toBe('the handler timed out after 200 ms (its worker was stopped)');
+    expect(Date.now() - started).toBeLessThan(2_000);
+    expect(await beside).toMatchObject({ threadId: expect.any(Number) });
+    const failed = await p.run(spec('throws'), {}).catch((e: unknown) => e);
+    expect((failed as McpError).message).toBe('the handler failed on purpose');
+    expect(await p.run(spec('echo'), 'still here')).toBe('still here');
+    expect(p.stats()).toMatchObject({ crashed: 1, timedOut: 1, failed: 1 });
+  });
+
+  it('refuses a bad option or handler spec naming the key', () => {
+    expect(() => new WorkerPool({ workerCount: 0 })).toThrow(/pool\.workerCount must be a whole number from 1/);
+    expect(() => new WorkerPool({ maxQueueLenght: 5 } as never)).toThrow(
+      /pool\.maxQueueLenght is not a WorkerPool option/,
+    );
+    const p = pool();
+    expect(() => p.handler({ module: 'relative.js' })).toThrow(/worker handler module must be absolute/);
+    expect(() => p.handler(spec('echo', { concurrency: 0 }))).toThrow(/concurrency must be a whole number ≥ 1/);
+  });
+});
+
+describe('WorkerPool through McpServer', () => {
+  it('a tool runs in the pool: result, progress to the client, and the client’s cancel stops the worker’s handler', async () => {
+    const p = pool({ workerCount: 2 });
+    const server = new McpServer({ name: 'pooled', version: '1' });
+    const hash = p.handler<{ mib: number }, { digest: string }>(spec('hash'));
+    server.registerTool(
+      'hash',
+      { inputSchema: { type: 'object', properties: { mib: { type: 'number' } } } },
+      async (args, ctx) => {
+        const r = await hash(args as { mib: number }, ctx);
+        return { content: [{ type: 'text', text: r.digest }] };
+      },
+    );
+    const steps = p.handler(spec('progress'));
+    server.registerTool('steps', { inputSchema: { type: 'object' } }, async (args, ctx) => ({
+      content: [{ type: 'text', text: String(await steps(args, ctx)) }],
+    }));
+    const coop = p.handler(spec('cooperative'));
+    const notes: string[] = [];
+    server.registerTool('coop', { inputSchema: { type: 'object' } }, async (args, ctx) => {
+      await coop(args, { ...ctx, signal: ctx.signal, meta: ctx.meta, progress: (_a, _b, m) => notes.push(String(m)) });
+      return { content: [] };
+    });
+    const [a, b] = MemoryTransport.pair();
+    await server.connect(b);
+    const client = new McpClient({ name: 'c', version: '0' }, { negotiation: 'legacy' });
+    await client.connect(a);
+    const r = await client.callTool({ name: 'hash', arguments: { mib: 1 } });
+    expect((r.content[0] as { text: string }).text).toMatch(/^[0-9a-f]{64}$/);
+    const progress: number[] = [];
+    const s = await client.callTool({ name: 'steps', arguments: {} }, { onProgress: (x) => progress.push(x.progress) });
+    expect((s.content[0] as { text: string }).text).toBe('done');
+    expect(progress).toEqual([1, 2, 3]);
+    const controller = new AbortController();
+    const call = client.callTool({ name: 'coop', arguments: {} }, { signal: controller.signal });
+    await sleep(50);
+    controller.abort(new Error('user pressed stop'));
+    await expect(call).rejects.toThrow();
+    const deadline = Date.now() + 3_000;
+    while (notes.length === 0 && Date.now() < deadline) await sleep(10);
+    expect(notes[0]).toMatch(/^saw: /);
+    await client.close();
+    await server.close();
+  });
+});
