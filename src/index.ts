@@ -218,10 +218,12 @@ export type {
   ReadResourceHandler,
   ReadTemplateHandler,
   ResourceMetadata,
+  RunInWorker,
   SchemaLike,
   ServerCapabilities,
   ServerContext,
   ServerInfo,
+  ServerObserver,
   SessionPhase,
   StandardSchemaV1,
   TaskError,
@@ -237,6 +239,8 @@ export type {
   ToolHandler,
   ToolUpdate,
   UriVariables,
+  WorkerRunner,
+  WorkerSpec,
 } from './server/index.js';
 export {
   asTask,

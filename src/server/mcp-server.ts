@@ -82,6 +82,40 @@ export interface McpServerOptions {
    * `execution.taskSupport`, or when this is given (e.g. before any such tool is registered).
    */
   tasks?: TaskOptions;
+  /**
+   * Runs the tools and prompts registered with `runIn: 'worker'` (a WorkerPool from 'nmcp/pool':
+   * docs/worker-pool.md). Default: none (such a registration throws, saying so).
+   */
+  workerPool?: WorkerRunner;
+}
+
+/** A handler to run in a worker thread: its module (a file URL or an absolute path) and export (default 'default'). */
+export interface WorkerSpec {
+  module: string | URL;
+  export?: string;
+  /** At most this many of its calls in the pool at once. */
+  concurrency?: number;
+  /** A call running longer is answered with -32001 and its worker replaced, ms. */
+  timeoutMs?: number;
+}
+
+/** What `runIn: 'worker'` needs of the server's workerPool (WorkerPool has it). */
+export interface WorkerRunner {
+  run(
+    spec: WorkerSpec,
+    args: unknown,
+    ctx: {
+      signal?: AbortSignal;
+      meta?: Record<string, unknown> | undefined;
+      progress?(progress: number, total?: number, message?: string): void;
+    },
+  ): Promise<unknown>;
+}
+
+/** A registration whose handler runs in the server's workerPool: the worker's export returns the result. */
+export interface RunInWorker {
+  runIn: 'worker';
+  worker: WorkerSpec;
 }
 
 interface ScalarOptions extends Record<string, number | string | boolean> {
@@ -108,7 +142,7 @@ const RULES = {
   maxSubscriptions: { min: 1, max: 1_000_000, what: 'streams per session' },
 } as const;
 
-const OBJECT_OPTIONS = ['requestStateSecret', 'capabilities', 'cacheHints', 'onError', 'tasks'] as const;
+const OBJECT_OPTIONS = ['requestStateSecret', 'capabilities', 'cacheHints', 'onError', 'tasks', 'workerPool'] as const;
 const UNTIMED = new Set(['subscriptions/listen']);
 
 function optionError(key: string, message: string): NmcpError {
@@ -140,6 +174,7 @@ export class McpServer {
   #tracer: RequestTracer | false | undefined;
   /** Set while the server sheds load: every request is answered with it (refuseRequests). */
   #refusal: McpError | undefined;
+  #workerPool: WorkerRunner | undefined;
 
   constructor(info: ServerInfo, options: McpServerOptions = {}) {
     if (!isObject(info) || typeof info.name !== 'string' || typeof info.version !== 'string') {
@@ -152,7 +187,11 @@ export class McpServer {
     const scalars: JsonObject = { ...options };
     for (const key of OBJECT_OPTIONS) delete scalars[key];
     this.options = resolveOptions('McpServer', DEFAULTS, RULES, scalars as Partial<ScalarOptions>);
-    const { requestStateSecret, capabilities, cacheHints, onError, tasks } = options;
+    const { requestStateSecret, capabilities, cacheHints, onError, tasks, workerPool } = options;
+    if (workerPool !== undefined && typeof (workerPool as Partial<WorkerRunner>).run !== 'function') {
+      throw optionError('workerPool', 'must be a WorkerPool (an object with run(spec, args, ctx))');
+    }
+    this.#workerPool = workerPool;
     if (tasks !== undefined && !isObject(tasks as unknown)) throw optionError('tasks', 'must be an object');
     if (capabilities !== undefined && !isObject(capabilities as unknown)) {
       throw optionError('capabilities', 'must be an object');
@@ -311,8 +350,41 @@ export class McpServer {
     name: string,
     config: ToolConfig<Input>,
     handler: ToolHandler<ToolArgs<Input>>,
+  ): RegisteredTool;
+  /** A tool whose handler runs in the workerPool: `{ …, runIn: 'worker', worker: { module, export } }`. */
+  registerTool<Input extends SchemaLike | undefined = undefined>(
+    name: string,
+    config: ToolConfig<Input> & RunInWorker,
+  ): RegisteredTool;
+  registerTool<Input extends SchemaLike | undefined = undefined>(
+    name: string,
+    config: ToolConfig<Input> | (ToolConfig<Input> & RunInWorker),
+    handler?: ToolHandler<ToolArgs<Input>>,
   ): RegisteredTool {
-    return this.#tools.register(name, config as ToolConfig, handler as ToolHandler<never>);
+    const run = this.#inWorker('registerTool', name, config, handler);
+    const { runIn: _runIn, worker: _worker, ...plain } = config as ToolConfig & Partial<RunInWorker>;
+    return this.#tools.register(name, plain as ToolConfig, (run ?? handler) as ToolHandler<never>);
+  }
+
+  /** The handler of a `runIn: 'worker'` registration (undefined for a plain one), or a coded error for a wrong one. */
+  #inWorker(
+    method: string,
+    name: string,
+    config: object,
+    handler: unknown,
+  ): ((args: unknown, ctx: Parameters<WorkerRunner['run']>[2]) => Promise<never>) | undefined {
+    const { runIn, worker } = config as { runIn?: unknown; worker?: WorkerSpec };
+    if (runIn === undefined || runIn === 'main') return undefined;
+    const bad = (message: string) =>
+      new NmcpError(ErrorCode.INVALID_OPTION, `${method}("${name}"): ${message}`, { key: `${method}.runIn`, name });
+    if (runIn !== 'worker') throw bad(`runIn must be 'worker' or 'main', got ${JSON.stringify(runIn)}`);
+    if (handler !== undefined) throw bad("give either a handler or runIn: 'worker' with worker: { module, export }");
+    if (typeof worker !== 'object' || worker === null) throw bad("runIn: 'worker' needs worker: { module, export? }");
+    const pool = this.#workerPool;
+    if (pool === undefined) {
+      throw bad("runIn: 'worker' needs a pool: new McpServer(info, { workerPool: new WorkerPool() }) ('nmcp/pool')");
+    }
+    return (args, ctx) => pool.run(worker, args, ctx) as Promise<never>;
   }
 
   /** Registers a static resource (a URI) or a template (a ResourceTemplate). */
@@ -350,8 +422,20 @@ export class McpServer {
     name: string,
     config: PromptConfig<Args>,
     handler: PromptHandler<PromptArgs<Args>>,
+  ): RegisteredPrompt;
+  /** A prompt whose handler runs in the workerPool: `{ …, runIn: 'worker', worker: { module, export } }`. */
+  registerPrompt<Args extends SchemaLike | undefined = undefined>(
+    name: string,
+    config: PromptConfig<Args> & RunInWorker,
+  ): RegisteredPrompt;
+  registerPrompt<Args extends SchemaLike | undefined = undefined>(
+    name: string,
+    config: PromptConfig<Args> | (PromptConfig<Args> & RunInWorker),
+    handler?: PromptHandler<PromptArgs<Args>>,
   ): RegisteredPrompt {
-    return this.#prompts.register(name, config as PromptConfig, handler as PromptHandler<never>);
+    const run = this.#inWorker('registerPrompt', name, config, handler);
+    const { runIn: _runIn, worker: _worker, ...plain } = config as PromptConfig & Partial<RunInWorker>;
+    return this.#prompts.register(name, plain as PromptConfig, (run ?? handler) as PromptHandler<never>);
   }
 
   /** Serves one connection. Each call makes a new session: one McpServer serves many clients. */

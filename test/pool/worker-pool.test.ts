@@ -191,4 +191,54 @@ describe('WorkerPool through McpServer', () => {
     await client.close();
     await server.close();
   });
+
+  it("runIn: 'worker' registers a tool and a prompt whose handlers are a module's exports, run in the pool", async () => {
+    const p = pool();
+    const server = new McpServer({ name: 'run-in', version: '1' }, { workerPool: p });
+    server.registerTool('sha', {
+      inputSchema: { type: 'object', properties: { text: { type: 'string' } } },
+      runIn: 'worker',
+      worker: spec('hashTool', { timeoutMs: 5_000 }),
+    });
+    server.registerPrompt('greet', {
+      argsSchema: { type: 'object', properties: { who: { type: 'string' } }, required: ['who'] },
+      runIn: 'worker',
+      worker: spec('greetPrompt'),
+    });
+    const [a, b] = MemoryTransport.pair();
+    await server.connect(b);
+    const client = new McpClient({ name: 'c', version: '0' }, { negotiation: 'legacy' });
+    await client.connect(a);
+    expect((await client.listTools()).map((t) => t.name)).toEqual(['sha']);
+    const r = await client.callTool({ name: 'sha', arguments: { text: 'abc' } });
+    expect((r.content[0] as { text: string }).text).toBe(
+      'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad',
+    );
+    const g = await client.getPrompt({ name: 'greet', arguments: { who: 'you' } });
+    expect((g.messages[0]?.content as { text: string }).text).toMatch(/^hello you, from thread [1-9]\d*$/);
+    expect(p.stats().completed).toBe(2);
+    await client.close();
+    await server.close();
+  });
+
+  it("runIn: 'worker' without a workerPool, with a handler too, or without worker: a coded error naming the tool", () => {
+    const server = new McpServer({ name: 'x', version: '1' });
+    expect(() => server.registerTool('sha', { runIn: 'worker', worker: spec('hashTool') })).toThrow(
+      /registerTool\("sha"\): runIn: 'worker' needs a pool: new McpServer\(info, \{ workerPool: new WorkerPool\(\) \}\)/,
+    );
+    const pooled = new McpServer({ name: 'y', version: '1' }, { workerPool: pool() });
+    expect(() =>
+      pooled.registerTool(
+        'sha',
+        { runIn: 'worker', worker: spec('hashTool') } as never,
+        (() => ({ content: [] })) as never,
+      ),
+    ).toThrow(/give either a handler or runIn: 'worker'/);
+    expect(() => pooled.registerPrompt('p', { runIn: 'worker' } as never)).toThrow(
+      /needs worker: \{ module, export\? \}/,
+    );
+    expect(() => new McpServer({ name: 'z', version: '1' }, { workerPool: {} as never })).toThrow(
+      /McpServer\.workerPool must be a WorkerPool/,
+    );
+  });
 });
