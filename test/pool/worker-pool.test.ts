@@ -215,7 +215,8 @@ describe('WorkerPool through McpServer', () => {
       'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad',
     );
     const g = await client.getPrompt({ name: 'greet', arguments: { who: 'you' } });
-    expect((g.messages[0]?.content as { text: string }).text).toMatch(/^hello you, from thread [1-9]\d*$/);
+    expect(g.messages[0]?.content).toMatchObject({ type: 'text' });
+    expect((g.messages[0] as { content: { text: string } }).content.text).toMatch(/^hello you, from thread [1-9]\d*$/);
     expect(p.stats().completed).toBe(2);
     await client.close();
     await server.close();
