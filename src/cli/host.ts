@@ -3,12 +3,12 @@
  * `/mcp/<name>` on one port, and over TCP / Unix listeners bound to one server each (McpHost, docs/host.md). The
  * addresses go to stderr, one line per server and listener; SIGINT / SIGTERM close everything and exit 0.
  */
-import { parseArgs } from 'node:util';
 import { DEFAULT_ROUTE_REGISTRY_OPTIONS } from '../config/defaults.js';
 import { watchConfigFile } from '../config/reload.js';
 import { NmcpError } from '../errors.js';
 import type { McpHost } from '../host/mcp-host.js';
 import type { TcpListenAddress } from '../transport/tcp/server.js';
+import { parseFlags } from './args.js';
 import { EXAMPLES, loadExample } from './examples.js';
 import { type HostConfig, loadHostConfig } from './host-config.js';
 import { usageError } from './usage.js';
@@ -59,33 +59,21 @@ function describe(address: TcpListenAddress, framing: string, tls: boolean): str
 }
 
 export async function host(argv: string[]): Promise<number> {
-  let values: { config?: string; 'metrics-port'?: string; help?: boolean };
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        config: { type: 'string' },
-        'metrics-port': { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }));
-  } catch (err) {
-    return usageError('host', (err as Error).message, 'Run `nmcp host --help` for the options.');
-  }
-  if (values.help) {
-    process.stdout.write(HOST_HELP);
-    return 0;
-  }
-  if (values.config === undefined) {
+  const values = parseFlags(
+    'host',
+    argv,
+    { config: { type: 'string' }, 'metrics-port': { type: 'string' } },
+    HOST_HELP,
+  );
+  if (typeof values === 'number') return values;
+  if (typeof values.config !== 'string') {
     return usageError(
       'host',
       'no --config FILE',
       'Give a JSON file naming the servers and listeners (`nmcp host --help`).',
     );
   }
-  const metricsPort = values['metrics-port'];
+  const metricsPort = values['metrics-port'] as string | undefined;
   if (metricsPort !== undefined && (!/^\d+$/.test(metricsPort) || Number(metricsPort) > 65_535)) {
     return usageError(
       'host',

@@ -3,8 +3,8 @@
  * endpoints of `nmcp serve`: the MCP HTTP port, or --metrics-port) — memory, handles, event loop, sessions by
  * transport, route tables, and the seed's "top consumers" (sessions by pending bytes and by message rate).
  */
-import { parseArgs } from 'node:util';
 import type { SessionInfo, SystemInfo } from '../metrics/system-info.js';
+import { parseFlags } from './args.js';
 import { usageError } from './usage.js';
 
 export const INFO_HELP = `Usage: nmcp info --url URL [--json]
@@ -25,22 +25,9 @@ Exit codes: 0 printed; 1 the server could not be reached or did not answer with 
 const MiB = 1024 * 1024;
 
 export async function info(argv: string[]): Promise<number> {
-  let values: { url?: string; json?: boolean; help?: boolean };
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      strict: true,
-      allowPositionals: false,
-      options: { url: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
-    }));
-  } catch (err) {
-    return usageError('info', (err as Error).message, 'Run `nmcp info --help` for the options.');
-  }
-  if (values.help) {
-    process.stdout.write(INFO_HELP);
-    return 0;
-  }
-  if (values.url === undefined) {
+  const values = parseFlags('info', argv, { url: { type: 'string' }, json: { type: 'boolean' } }, INFO_HELP);
+  if (typeof values === 'number') return values;
+  if (typeof values.url !== 'string') {
     return usageError('info', 'no server given', 'Add --url http://HOST:PORT (where its /metrics and /info are).');
   }
   let base: URL;

@@ -361,20 +361,17 @@ export class McpServer {
     config: ToolConfig<Input> | (ToolConfig<Input> & RunInWorker),
     handler?: ToolHandler<ToolArgs<Input>>,
   ): RegisteredTool {
-    const run = this.#inWorker('registerTool', name, config, handler);
-    const { runIn: _runIn, worker: _worker, ...plain } = config as ToolConfig & Partial<RunInWorker>;
-    return this.#tools.register(name, plain as ToolConfig, (run ?? handler) as ToolHandler<never>);
+    const r = this.#inWorker('registerTool', name, config, handler);
+    return this.#tools.register(name, r.config as ToolConfig, r.handler as ToolHandler<never>);
   }
 
-  /** The handler of a `runIn: 'worker'` registration (undefined for a plain one), or a coded error for a wrong one. */
-  #inWorker(
-    method: string,
-    name: string,
-    config: object,
-    handler: unknown,
-  ): ((args: unknown, ctx: Parameters<WorkerRunner['run']>[2]) => Promise<never>) | undefined {
-    const { runIn, worker } = config as { runIn?: unknown; worker?: WorkerSpec };
-    if (runIn === undefined || runIn === 'main') return undefined;
+  /**
+   * A registration's config without `runIn` / `worker`, and its handler: the one given, or for `runIn: 'worker'` one
+   * that runs the worker spec in the workerPool. A wrong combination is a coded error naming the registration.
+   */
+  #inWorker(method: string, name: string, config: object, handler: unknown): { config: object; handler: unknown } {
+    const { runIn, worker, ...plain } = config as { runIn?: unknown; worker?: WorkerSpec };
+    if (runIn === undefined || runIn === 'main') return { config: plain, handler };
     const bad = (message: string) =>
       new NmcpError(ErrorCode.INVALID_OPTION, `${method}("${name}"): ${message}`, { key: `${method}.runIn`, name });
     if (runIn !== 'worker') throw bad(`runIn must be 'worker' or 'main', got ${JSON.stringify(runIn)}`);
@@ -384,7 +381,10 @@ export class McpServer {
     if (pool === undefined) {
       throw bad("runIn: 'worker' needs a pool: new McpServer(info, { workerPool: new WorkerPool() }) ('nmcp/pool')");
     }
-    return (args, ctx) => pool.run(worker, args, ctx) as Promise<never>;
+    return {
+      config: plain,
+      handler: (args: unknown, ctx: Parameters<WorkerRunner['run']>[2]) => pool.run(worker, args, ctx),
+    };
   }
 
   /** Registers a static resource (a URI) or a template (a ResourceTemplate). */
@@ -433,9 +433,8 @@ export class McpServer {
     config: PromptConfig<Args> | (PromptConfig<Args> & RunInWorker),
     handler?: PromptHandler<PromptArgs<Args>>,
   ): RegisteredPrompt {
-    const run = this.#inWorker('registerPrompt', name, config, handler);
-    const { runIn: _runIn, worker: _worker, ...plain } = config as PromptConfig & Partial<RunInWorker>;
-    return this.#prompts.register(name, plain as PromptConfig, (run ?? handler) as PromptHandler<never>);
+    const r = this.#inWorker('registerPrompt', name, config, handler);
+    return this.#prompts.register(name, r.config as PromptConfig, r.handler as PromptHandler<never>);
   }
 
   /** Serves one connection. Each call makes a new session: one McpServer serves many clients. */

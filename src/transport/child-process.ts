@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import type { Readable, Writable } from 'node:stream';
 import { ErrorCode, NmcpError } from '../errors.js';
 import { StreamTransport, type StreamTransportOptions } from './stream-transport.js';
-import type { FrameInterceptor, FrameRouter, FrameTransport, TransportSink } from './types.js';
+import type { FrameInterceptor, FrameTransport, InterceptorRouting, TransportSink } from './types.js';
 
 export interface StdioClientTransportOptions extends Partial<StreamTransportOptions> {
   /** The server's executable. */
@@ -34,7 +34,7 @@ export class StdioClientTransport implements FrameTransport {
   #child: ChildProcessByStdio<Writable, Readable, Readable | null> | undefined;
   #inner: StreamTransport | undefined;
   #interceptor: FrameInterceptor | undefined;
-  #routing: { readonly router: FrameRouter; readonly transportId: number } | undefined;
+  #routing: InterceptorRouting | undefined;
   #stderrTail = '';
   #exit: Promise<void> | undefined;
   #closing = false;
@@ -134,10 +134,7 @@ export class StdioClientTransport implements FrameTransport {
   }
 
   /** See FrameTransport (applies to the child's stream once it is spawned). */
-  setInterceptor(
-    interceptor: FrameInterceptor | undefined,
-    routing?: { readonly router: FrameRouter; readonly transportId: number },
-  ): void {
+  setInterceptor(interceptor: FrameInterceptor | undefined, routing?: InterceptorRouting): void {
     this.#interceptor = interceptor;
     this.#routing = routing;
     this.#inner?.setInterceptor(interceptor, routing);

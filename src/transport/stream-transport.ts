@@ -4,7 +4,7 @@ import { resolveOptions } from '../config/options.js';
 import { ErrorCode, NmcpError } from '../errors.js';
 import { BatchWriter } from '../framing/batch-writer.js';
 import { FrameDecoder } from '../framing/frame-decoder.js';
-import type { FrameInterceptor, FrameRouter, FrameTransport, TransportSink, TransportStats } from './types.js';
+import type { FrameInterceptor, FrameTransport, InterceptorRouting, TransportSink, TransportStats } from './types.js';
 
 /** Options of a byte-stream transport (stdio; TCP reuses them). Names and defaults are the seed's (camelCased). */
 export interface StreamTransportOptions {
@@ -74,7 +74,7 @@ export class StreamTransport implements FrameTransport {
   #sink: TransportSink | undefined;
   #closed = false;
   #interceptor: FrameInterceptor | undefined;
-  #routing: { readonly router: FrameRouter; readonly transportId: number } | undefined;
+  #routing: InterceptorRouting | undefined;
   #partial = false;
   /** Length-prefixed: bytes of an incomplete frame the decoder holds (for readTimeoutMs). */
   #heldBytes = 0;
@@ -197,10 +197,7 @@ export class StreamTransport implements FrameTransport {
   }
 
   /** See FrameTransport: the interceptor sees each chunk's records before the sink. */
-  setInterceptor(
-    interceptor: FrameInterceptor | undefined,
-    routing?: { readonly router: FrameRouter; readonly transportId: number },
-  ): void {
+  setInterceptor(interceptor: FrameInterceptor | undefined, routing?: InterceptorRouting): void {
     this.#interceptor = interceptor;
     this.#routing = interceptor ? routing : undefined;
   }

@@ -83,16 +83,19 @@ export function statsOf(t: Transport): TransportStats | undefined {
   return typeof s === 'object' && s !== null && 'bytesIn' in s ? (s as TransportStats) : undefined;
 }
 
+/** Decoding and routing in one call: the router and the transport's id in its table (setInterceptor's `routing`). */
+export interface InterceptorRouting {
+  readonly router: FrameRouter;
+  readonly transportId: number;
+}
+
 /** A byte-stream transport (stdio, TCP, Unix) that can intercept frames and send frames as bytes. */
 export interface FrameTransport extends Transport {
   /**
    * Sets (or with undefined removes) the interceptor; it sees chunks decoded from then on. With `routing`, each chunk
    * is decoded and routed in one call into the core, as `routing.router.pushFrames(decoder, chunk, transportId)`.
    */
-  setInterceptor(
-    interceptor: FrameInterceptor | undefined,
-    routing?: { readonly router: FrameRouter; readonly transportId: number },
-  ): void;
+  setInterceptor(interceptor: FrameInterceptor | undefined, routing?: InterceptorRouting): void;
   /** Queues one frame's bytes (a JSON-RPC message, unframed: the transport frames it). False when not accepted. */
   sendFrame(frame: Uint8Array): boolean;
 }

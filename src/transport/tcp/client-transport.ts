@@ -1,6 +1,6 @@
 import type { ConnectionOptions } from 'node:tls';
 import { ErrorCode, NmcpError } from '../../errors.js';
-import type { FrameInterceptor, FrameRouter, FrameTransport, TransportSink } from '../types.js';
+import type { FrameInterceptor, FrameTransport, InterceptorRouting, TransportSink } from '../types.js';
 import type { TcpTransport } from './connection.js';
 import { describeTarget, dial, type TcpDialTarget } from './dial.js';
 import {
@@ -59,7 +59,7 @@ export class TcpClientTransport implements FrameTransport {
   #sink: TransportSink | undefined;
   #connection: TcpTransport | undefined;
   #interceptor: FrameInterceptor | undefined;
-  #routing: { readonly router: FrameRouter; readonly transportId: number } | undefined;
+  #routing: InterceptorRouting | undefined;
   #closed = false;
   #reconnecting = false;
   #wakeUp: (() => void) | undefined;
@@ -136,10 +136,7 @@ export class TcpClientTransport implements FrameTransport {
   }
 
   /** See FrameTransport (kept across reconnects). */
-  setInterceptor(
-    interceptor: FrameInterceptor | undefined,
-    routing?: { readonly router: FrameRouter; readonly transportId: number },
-  ): void {
+  setInterceptor(interceptor: FrameInterceptor | undefined, routing?: InterceptorRouting): void {
     this.#interceptor = interceptor;
     this.#routing = routing;
     this.#connection?.setInterceptor(interceptor, routing);
