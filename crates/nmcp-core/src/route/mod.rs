@@ -8,6 +8,8 @@
 //!   entry is a miss from that instant (a stale route is never used) and is dropped when met.
 //! - [`Router`] puts the two together with the live configuration ([`RouteConfig`]) and the statistics
 //!   ([`RouteStats`]); it is what the N-API binding exposes.
+//! - [`SharedTable`] is the same table shared by the threads of a process: readers load an immutable snapshot without
+//!   a lock, writers publish a changed copy (RCU), each thread's [`SharedRouter`] keeps its own cache and counters.
 //!
 //! Time is passed in (milliseconds from any fixed origin) rather than read here, so the cache is deterministic under
 //! test and the caller reads the clock once per chunk, not once per lookup.
@@ -15,11 +17,13 @@
 mod cache;
 mod config;
 mod router;
+mod shared;
 mod table;
 
 pub use cache::{CacheOutcome, RouteCache};
 pub use config::{RouteConfig, RouteConfigUpdate};
 pub use router::{RouteStats, Router};
+pub use shared::{publish, published, unpublish, Reader, SharedRouter, SharedTable};
 pub use table::{RouteEntry, RouteTable, TableError};
 
 /// A server registered in the table (chosen by the caller; unique among servers).

@@ -2,7 +2,7 @@
 
 use super::cache::{CacheOutcome, RouteCache};
 use super::config::{RouteConfig, RouteConfigUpdate};
-use super::table::{RouteEntry, RouteTable, TableError};
+use super::table::{Resolution, RouteEntry, RouteTable, TableError};
 use super::{ServerId, Target, TransportId};
 use crate::error::CoreError;
 
@@ -31,10 +31,95 @@ pub struct RouteStats {
 /// See the module docs of [`crate::route`].
 #[derive(Debug)]
 pub struct Router {
-    table: RouteTable,
-    cache: RouteCache,
-    config: RouteConfig,
-    stats: RouteStats,
+    pub(crate) table: RouteTable,
+    pub(crate) cache: RouteCache,
+    pub(crate) config: RouteConfig,
+    pub(crate) stats: RouteStats,
+}
+
+impl RouteStats {
+    /// Adds `other`'s counters to these (`entries` excepted: it is the cache's size, not a count).
+    pub(crate) fn add(&mut self, other: &RouteStats) {
+        self.lookups += other.lookups;
+        self.hits += other.hits;
+        self.misses += other.misses;
+        self.unrouted += other.unrouted;
+        self.evictions += other.evictions;
+        self.expirations += other.expirations;
+        self.invalidations += other.invalidations;
+    }
+}
+
+/// A configuration change applied to a cache: turning the cache off empties it, a lower cap evicts (counted when the
+/// old configuration collects stats).
+pub(crate) fn apply_config(
+    cache: &mut RouteCache,
+    stats: &mut RouteStats,
+    old: &RouteConfig,
+    next: &RouteConfig,
+) {
+    if !next.enable_route_cache {
+        cache.clear();
+    }
+    let evicted = cache.set_capacity(next.max_cache_entries as usize) as u64;
+    if old.enable_stats_collection {
+        stats.evictions += evicted;
+    }
+}
+
+/// One lookup through `cache` in front of `table` (see [`Router::lookup`]), counting into `stats` but not on the route:
+/// the caller counts the returned resolution where it keeps per-route counts.
+pub(crate) fn lookup_in(
+    table: &RouteTable,
+    cache: &mut RouteCache,
+    config: &RouteConfig,
+    stats: &mut RouteStats,
+    transport: TransportId,
+    method: &[u8],
+    now_ms: u64,
+) -> Option<Resolution> {
+    let collect = config.enable_stats_collection;
+    if collect {
+        stats.lookups += 1;
+    }
+    if config.enable_route_cache {
+        match cache.get(transport, method, now_ms) {
+            CacheOutcome::Hit(r) if table.is_current(&r) => {
+                if collect {
+                    stats.hits += 1;
+                }
+                return Some(r);
+            }
+            CacheOutcome::Hit(_) => {
+                cache.remove(transport, method);
+                if collect {
+                    stats.invalidations += 1;
+                }
+            }
+            CacheOutcome::Expired => {
+                if collect {
+                    stats.expirations += 1;
+                }
+            }
+            CacheOutcome::Miss => {}
+        }
+    }
+    if collect {
+        stats.misses += 1;
+    }
+    let Some(r) = table.resolve(transport, method) else {
+        if collect {
+            stats.unrouted += 1;
+        }
+        return None;
+    };
+    if config.enable_route_cache {
+        let evicted = cache.insert(transport, method, r, now_ms, config.cache_ttl_ms) as u64;
+        if collect {
+            stats.evictions += evicted;
+        }
+    }
+    Some(r)
 }
 
 impl Default for Router {
@@ -64,13 +149,7 @@ impl Router {
     /// now on (entries already cached keep the expiry they were given, never longer than the old TTL).
     pub fn update_config(&mut self, update: &RouteConfigUpdate) -> Result<RouteConfig, CoreError> {
         let next = self.config.updated(update)?;
-        if !next.enable_route_cache {
-            self.cache.clear();
-        }
-        let evicted = self.cache.set_capacity(next.max_cache_entries as usize) as u64;
-        if self.config.enable_stats_collection {
-            self.stats.evictions += evicted;
-        }
+        apply_config(&mut self.cache, &mut self.stats, &self.config, &next);
         self.config = next;
         Ok(next)
     }
@@ -83,52 +162,16 @@ impl Router {
     /// Where a message of `method` on `transport` goes at time `now_ms`, or `None` (no binding or no route). Counts
     /// the message on its route when stats collection is on.
     pub fn lookup(&mut self, transport: TransportId, method: &[u8], now_ms: u64) -> Option<Target> {
-        let collect = self.config.enable_stats_collection;
-        if collect {
-            self.stats.lookups += 1;
-        }
-        if self.config.enable_route_cache {
-            match self.cache.get(transport, method, now_ms) {
-                CacheOutcome::Hit(r) if self.table.is_current(&r) => {
-                    if collect {
-                        self.stats.hits += 1;
-                        self.table.count(r.route_slot, 1);
-                    }
-                    return Some(r.target);
-                }
-                CacheOutcome::Hit(_) => {
-                    self.cache.remove(transport, method);
-                    if collect {
-                        self.stats.invalidations += 1;
-                    }
-                }
-                CacheOutcome::Expired => {
-                    if collect {
-                        self.stats.expirations += 1;
-                    }
-                }
-                CacheOutcome::Miss => {}
-            }
-        }
-        if collect {
-            self.stats.misses += 1;
-        }
-        let Some(r) = self.table.resolve(transport, method) else {
-            if collect {
-                self.stats.unrouted += 1;
-            }
-            return None;
-        };
-        if self.config.enable_route_cache {
-            let evicted = self
-                .cache
-                .insert(transport, method, r, now_ms, self.config.cache_ttl_ms)
-                as u64;
-            if collect {
-                self.stats.evictions += evicted;
-            }
-        }
-        if collect {
+        let r = lookup_in(
+            &self.table,
+            &mut self.cache,
+            &self.config,
+            &mut self.stats,
+            transport,
+            method,
+            now_ms,
+        )?;
+        if self.config.enable_stats_collection {
             self.table.count(r.route_slot, 1);
         }
         Some(r.target)

@@ -5,8 +5,14 @@
 //! gives the affected transport or server a fresh *generation* from one table-wide counter (never reused, also not
 //! after an id is unregistered and registered again): a cache entry resolved under an older generation is stale.
 //! Route changes are tracked per server (changing one of a server's routes makes all its cached entries stale).
+//!
+//! The table is `Clone`, and cheaply so: each server's routes sit behind an `Arc`, so a clone copies the slot vectors
+//! and the id indexes and shares every server's route map; a change then copies only the server it touches
+//! (`Arc::make_mut`). [`super::SharedTable`] publishes such clones as read-only snapshots (copy on write); a table
+//! owned by one [`super::Router`] never shares its servers, so `make_mut` never copies there.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use thiserror::Error;
 
@@ -37,6 +43,9 @@ pub struct Resolution {
     pub target: Target,
     /// The route's slot (per-route message counts).
     pub route_slot: u32,
+    /// The route's serial: unique per route set (a replaced route gets a new one), so per-thread message counts keyed
+    /// by slot can tell a reused slot from the route they counted.
+    pub(crate) route_serial: u64,
     pub(crate) transport_slot: u32,
     pub(crate) transport_generation: u64,
     pub(crate) server_slot: u32,
@@ -60,9 +69,10 @@ pub struct RouteEntry {
 struct RouteRef {
     target: Target,
     slot: u32,
+    serial: u64,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 struct ServerSlot {
     id: ServerId,
     generation: u64,
@@ -70,14 +80,14 @@ struct ServerSlot {
     fallback: Option<RouteRef>,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 struct TransportSlot {
     generation: u64,
     server: Option<u32>,
 }
 
 /// Slots with a free list; a freed slot keeps its place (and its generation rules out stale users) until reused.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 struct Slots<T> {
     items: Vec<Option<T>>,
     free: Vec<u32>,
@@ -118,10 +128,10 @@ impl<T> Slots<T> {
 }
 
 /// Servers, transports, bindings and routes. See the module docs.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct RouteTable {
     generation: u64,
-    servers: Slots<ServerSlot>,
+    servers: Slots<Arc<ServerSlot>>,
     server_index: HashMap<ServerId, u32>,
     transports: Slots<TransportSlot>,
     transport_index: HashMap<TransportId, u32>,
@@ -142,6 +152,7 @@ impl RouteTable {
     }
 
     fn new_route(&mut self, target: Target) -> RouteRef {
+        let serial = self.next_generation();
         let slot = if let Some(s) = self.free_routes.pop() {
             self.route_counts[s as usize] = 0;
             s
@@ -149,7 +160,11 @@ impl RouteTable {
             self.route_counts.push(0);
             (self.route_counts.len() - 1) as u32
         };
-        RouteRef { target, slot }
+        RouteRef {
+            target,
+            slot,
+            serial,
+        }
     }
 
     fn free_route(&mut self, r: RouteRef) {
@@ -176,12 +191,12 @@ impl RouteTable {
             return Err(TableError::DuplicateServer(id));
         }
         let generation = self.next_generation();
-        let slot = self.servers.insert(ServerSlot {
+        let slot = self.servers.insert(Arc::new(ServerSlot {
             id,
             generation,
             routes: HashMap::new(),
             fallback: None,
-        });
+        }));
         self.server_index.insert(id, slot);
         Ok(())
     }
@@ -191,7 +206,7 @@ impl RouteTable {
         let slot = self.server_slot(id)?;
         self.server_index.remove(&id);
         let server = self.servers.remove(slot).expect("indexed slot is live");
-        for r in server.routes.into_values().chain(server.fallback) {
+        for r in server.routes.values().copied().chain(server.fallback) {
             self.free_route(r);
         }
         let bound: Vec<u32> = self
@@ -263,7 +278,7 @@ impl RouteTable {
         let s = self.server_slot(server)?;
         let r = self.new_route(target);
         let generation = self.next_generation();
-        let slot = self.servers.get_mut(s).expect("indexed slot is live");
+        let slot = Arc::make_mut(self.servers.get_mut(s).expect("indexed slot is live"));
         slot.generation = generation;
         if let Some(old) = slot.routes.insert(method.into(), r) {
             self.free_route(old);
@@ -276,14 +291,15 @@ impl RouteTable {
         let s = self.server_slot(server)?;
         let generation = self.next_generation();
         let slot = self.servers.get_mut(s).expect("indexed slot is live");
-        let old = slot.routes.remove(method);
-        if old.is_some() {
-            slot.generation = generation;
+        if !slot.routes.contains_key(method) {
+            return Ok(false);
         }
-        if let Some(old) = old {
+        let slot = Arc::make_mut(slot);
+        slot.generation = generation;
+        if let Some(old) = slot.routes.remove(method) {
             self.free_route(old);
         }
-        Ok(old.is_some())
+        Ok(true)
     }
 
     /// Sets (or with `None` removes) the route used for methods of a server that have no route of their own.
@@ -295,7 +311,7 @@ impl RouteTable {
         let s = self.server_slot(server)?;
         let r = target.map(|t| self.new_route(t));
         let generation = self.next_generation();
-        let slot = self.servers.get_mut(s).expect("indexed slot is live");
+        let slot = Arc::make_mut(self.servers.get_mut(s).expect("indexed slot is live"));
         slot.generation = generation;
         let old = std::mem::replace(&mut slot.fallback, r);
         if let Some(old) = old {
@@ -315,6 +331,7 @@ impl RouteTable {
         Some(Resolution {
             target: r.target,
             route_slot: r.slot,
+            route_serial: r.serial,
             transport_slot: t_slot,
             transport_generation: t.generation,
             server_slot: s_slot,
@@ -350,7 +367,26 @@ impl RouteTable {
 
     /// Every route with its message count, servers in id order, methods in byte order, the fallback last.
     pub fn routes(&self) -> Vec<RouteEntry> {
-        let mut servers: Vec<&ServerSlot> = self.servers.items.iter().flatten().collect();
+        self.routes_counted(|slot, _| self.route_counts[slot as usize])
+    }
+
+    /// Per route slot, the serial of the route in it (0: none) and the messages counted on it; the counts are zeroed
+    /// (they move to whoever counts from now on: [`super::SharedTable::from_router`]).
+    pub(crate) fn take_counts(&mut self) -> Vec<(u64, u64)> {
+        let mut out = vec![(0, 0); self.route_counts.len()];
+        for s in self.servers.items.iter().flatten() {
+            for r in s.routes.values().chain(s.fallback.as_ref()) {
+                out[r.slot as usize] = (r.serial, self.route_counts[r.slot as usize]);
+            }
+        }
+        self.route_counts.iter_mut().for_each(|c| *c = 0);
+        out
+    }
+
+    /// [`RouteTable::routes`] with the message counts given by `messages(slot, serial)`.
+    pub(crate) fn routes_counted(&self, messages: impl Fn(u32, u64) -> u64) -> Vec<RouteEntry> {
+        let mut servers: Vec<&ServerSlot> =
+            self.servers.items.iter().flatten().map(|s| &**s).collect();
         servers.sort_by_key(|s| s.id);
         let mut out = Vec::new();
         for s in servers {
@@ -361,7 +397,7 @@ impl RouteTable {
                     server: s.id,
                     method: Some(m.to_vec()),
                     target: r.target,
-                    messages: self.route_counts[r.slot as usize],
+                    messages: messages(r.slot, r.serial),
                 });
             }
             if let Some(r) = &s.fallback {
@@ -369,7 +405,7 @@ impl RouteTable {
                     server: s.id,
                     method: None,
                     target: r.target,
-                    messages: self.route_counts[r.slot as usize],
+                    messages: messages(r.slot, r.serial),
                 });
             }
         }
