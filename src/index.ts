@@ -239,6 +239,7 @@ export type {
   ToolHandler,
   ToolUpdate,
   UriVariables,
+  WorkerCallOptions,
   WorkerRunner,
   WorkerSpec,
 } from './server/index.js';
@@ -261,6 +262,7 @@ export type {
   NotificationHandler,
   OutboundRequestOptions,
   RequestContext,
+  RequestFrame,
   RequestHandler,
   SessionOptions,
 } from './session/session.js';

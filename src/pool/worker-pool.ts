@@ -7,8 +7,10 @@
  *   const pool = new WorkerPool();
  *   server.registerTool('hash', { inputSchema }, pool.handler({ module: new URL('./hash.js', import.meta.url), export: 'hash' }));
  *
- * Arguments and results cross by structured clone (postMessage), not as JSON text. Progress comes back over a
- * MessagePort per call; cancellation (the request's AbortSignal) is sent to the worker's handler as an abort of its own
+ * Arguments cross by structured clone (postMessage) — or, given the JSON text they were parsed from (a request's frame,
+ * `options.source`: McpServer's `runIn: 'worker'` does this), as that text, JSON.parsed in the worker: far cheaper for
+ * the event loop than cloning an object graph (bench/pool-args.bench.mjs). Results come back by clone. Progress comes
+ * back over a MessagePort per call; cancellation (the request's AbortSignal) is sent to the worker's handler as an abort of its own
  * `ctx.signal`, and a handler that does not stop within `cancelGraceMs` has its worker terminated (piscina replaces
  * it). A per-handler `timeoutMs` answers -32001 and does the same; a worker that crashes answers -32603 for that call
  * only. Per-handler `concurrency` bounds how many of its calls are in the pool at once.
@@ -20,7 +22,7 @@ import { Piscina } from 'piscina';
 import { ErrorCode, NmcpError } from '../errors.js';
 import { McpError, RpcCode } from '../protocol/jsonrpc.js';
 import { resolveWorkerPoolOptions, type WorkerPoolOptions } from './options.js';
-import type { WorkerTask } from './worker-entry.js';
+import { CODED, type CodedHandlerError, type WorkerTask } from './worker-entry.js';
 
 /** The JSON-RPC code of a call refused because the pool's queue is full (the implementation-defined server range). */
 export const POOL_FULL_RPC_CODE = -32000;
@@ -34,6 +36,17 @@ export interface WorkerHandlerSpec {
   concurrency?: number;
   /** A call running longer is answered with -32001 and its worker terminated (and replaced), ms. Default: none. */
   timeoutMs?: number;
+}
+
+/** How one call's arguments travel (McpServer's WorkerCallOptions). */
+export interface PoolCallOptions {
+  /** `args` is an array of the handler's arguments before ctx (a resource read's `(uri)` or `(uri, variables)`). */
+  spread?: boolean;
+  /**
+   * JSON text that `args` was parsed from and still equals, and the property path to them in it (a request's frame:
+   * `['params', 'arguments']`): the text goes to the worker, which JSON.parses it, instead of `args` being cloned.
+   */
+  source?: { text: string; path: readonly string[] };
 }
 
 /** What a call needs of its request context (McpServer's ServerContext has it). */
@@ -132,7 +145,12 @@ export class WorkerPool {
   }
 
   /** Runs `spec` with `args` in a worker; resolves with what the handler returns. */
-  async run(spec: WorkerHandlerSpec, args: unknown, ctx: PoolCallContext = {}): Promise<unknown> {
+  async run(
+    spec: WorkerHandlerSpec,
+    args: unknown,
+    ctx: PoolCallContext = {},
+    options: PoolCallOptions = {},
+  ): Promise<unknown> {
     const queued = this.#piscina.queueSize;
     if (queued >= this.options.maxQueueLength && this.#piscina.threads.length >= this.#piscina.maxThreads) {
       throw this.#full();
@@ -148,13 +166,13 @@ export class WorkerPool {
       await slots.acquire();
     }
     try {
-      return await this.#run(spec, args, ctx);
+      return await this.#run(spec, args, ctx, options);
     } finally {
       slots?.release();
     }
   }
 
-  async #run(spec: WorkerHandlerSpec, args: unknown, ctx: PoolCallContext): Promise<unknown> {
+  async #run(spec: WorkerHandlerSpec, args: unknown, ctx: PoolCallContext, options: PoolCallOptions): Promise<unknown> {
     const { port1, port2 } = new MessageChannel();
     const terminate = new AbortController();
     let stopping: 'cancelled' | 'timedOut' | undefined;
@@ -180,13 +198,19 @@ export class WorkerPool {
       spec.timeoutMs === undefined
         ? undefined
         : setTimeout(() => stop('timedOut', `timed out after ${spec.timeoutMs} ms`), spec.timeoutMs);
+    const source = options.source;
     const task: WorkerTask = {
       module: moduleUrl(spec.module),
       export: spec.export ?? 'default',
-      args,
+      args: source === undefined ? args : undefined,
       meta: ctx.meta,
       port: port2,
     };
+    if (source !== undefined) {
+      task.json = source.text;
+      task.path = [...source.path];
+    }
+    if (options.spread === true) task.spread = true;
     try {
       const result = await this.#piscina.run(task, { transferList: [port2], signal: terminate.signal });
       if (stopping === 'timedOut') throw this.#timedOut(spec);
@@ -197,6 +221,10 @@ export class WorkerPool {
       if (stopping === 'cancelled') {
         this.#stats.cancelled++;
         throw new McpError(RpcCode.REQUEST_TIMEOUT, 'cancelled', { cancelled: true });
+      }
+      if (isCoded(err)) {
+        this.#stats.failed++;
+        throw new McpError(err.code, err.message, err.data);
       }
       const e = err instanceof Error ? err : new Error(String(err));
       if (e.message === 'Task queue is at limit') throw this.#full();
@@ -281,6 +309,11 @@ function isCrash(e: Error): boolean {
   return /worker exited|Terminating worker thread|has no function export|Cannot find module|ERR_MODULE_NOT_FOUND/.test(
     `${e.message} ${(e as { code?: string }).code ?? ''}`,
   );
+}
+
+/** A handler's error that carried a JSON-RPC code, as it crossed back from the worker (worker-entry.ts). */
+function isCoded(err: unknown): err is CodedHandlerError {
+  return typeof err === 'object' && err !== null && (err as Record<string, unknown>)[CODED] === true;
 }
 
 /** A handler's own error, as the call's answer: its message (and JSON-RPC code if it carried one). */

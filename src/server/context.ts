@@ -5,7 +5,7 @@
 
 import { type JsonObject, McpError, type RequestId, RpcCode } from '../protocol/jsonrpc.js';
 import type { ProtocolVersion } from '../protocol/versions.js';
-import type { RequestContext } from '../session/session.js';
+import type { RequestContext, RequestFrame } from '../session/session.js';
 import { copyState, duplicateKey, InputRound, invalidKey, type RequestStateCodec } from './input-required.js';
 import { isLoggingLevel, levelAllows, type ServerSession, type SessionState } from './server-session.js';
 import type {
@@ -130,6 +130,11 @@ export class HandlerContext implements ServerContext {
 
   get meta(): JsonObject | undefined {
     return this.#rpc.meta;
+  }
+
+  /** @internal The request's frame text and params, when its session keeps frames (a server with a workerPool). */
+  get frame(): RequestFrame | undefined {
+    return this.#rpc.frame;
   }
 
   get protocolVersion(): ProtocolVersion {

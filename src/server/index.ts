@@ -3,7 +3,14 @@
 export type { InputOptions, ServerContext } from './context.js';
 export { INVALID_REQUEST_STATE, RequestStateCodec } from './input-required.js';
 export { NOT_INITIALIZED } from './lifecycle.js';
-export type { McpServerOptions, RunInWorker, ServerObserver, WorkerRunner, WorkerSpec } from './mcp-server.js';
+export type {
+  McpServerOptions,
+  RunInWorker,
+  ServerObserver,
+  WorkerCallOptions,
+  WorkerRunner,
+  WorkerSpec,
+} from './mcp-server.js';
 export { McpServer } from './mcp-server.js';
 export type { PromptArgs, PromptConfig, PromptHandler, PromptUpdate } from './prompts.js';
 export { RegisteredPrompt } from './prompts.js';

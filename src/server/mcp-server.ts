@@ -13,6 +13,7 @@ import { MODERN_VERSIONS } from '../protocol/versions.js';
 import { JsonRpcSession, type RequestTracer, type SessionObserver } from '../session/session.js';
 import type { Transport } from '../transport/types.js';
 import { Completer } from './completion.js';
+import { HandlerContext } from './context.js';
 import type { ListKind, ServerCore } from './core.js';
 import { assertCacheHint, CACHEABLE_METHODS, ModernEncoder } from './encode.js';
 import { RequestStateCodec } from './input-required.js';
@@ -50,6 +51,24 @@ import type {
 } from './types.js';
 import { isObject } from './wire.js';
 
+const SPREAD: WorkerCallOptions = Object.freeze({ spread: true });
+const ARGUMENTS_PATH = Object.freeze(['params', 'arguments']);
+
+/**
+ * A tool's or prompt's arguments as their request's frame text, for the worker to JSON.parse: bench:pool-args found it
+ * as cheap for the event loop as a structured clone at every size, and far cheaper for object-heavy arguments (a
+ * string copy against a walk of the object graph; docs/worker-pool.md). Only when the handler gets the very object
+ * parsed from that frame: a JSON Schema validates it in place, while a Standard Schema may return a transformed copy, a
+ * missing `arguments` became {}, and a request in a batch or a task's run has no frame. Otherwise undefined: a clone.
+ */
+function fromFrame(args: unknown, ctx: unknown): WorkerCallOptions | undefined {
+  const frame = ctx instanceof HandlerContext ? ctx.frame : undefined;
+  if (frame === undefined || frame.params.arguments !== args || typeof args !== 'object' || args === null) {
+    return undefined;
+  }
+  return { source: { text: frame.text, path: ARGUMENTS_PATH } };
+}
+
 /** Told of every session a server opens and closes (NmcpMetrics implements it: src/metrics). */
 export interface ServerObserver {
   /** A session started on `transport`; the SessionObserver returned counts its messages. */
@@ -83,7 +102,7 @@ export interface McpServerOptions {
    */
   tasks?: TaskOptions;
   /**
-   * Runs the tools and prompts registered with `runIn: 'worker'` (a WorkerPool from 'nmcp/pool':
+   * Runs the tools, resources and prompts registered with `runIn: 'worker'` (a WorkerPool from 'nmcp/pool':
    * docs/worker-pool.md). Default: none (such a registration throws, saying so).
    */
   workerPool?: WorkerRunner;
@@ -99,6 +118,17 @@ export interface WorkerSpec {
   timeoutMs?: number;
 }
 
+/** How one call's arguments go to the worker (WorkerRunner.run's last parameter). */
+export interface WorkerCallOptions {
+  /** `args` is an array of the handler's arguments before ctx: a resource's `(uri)` or `(uri, variables)`. */
+  spread?: boolean;
+  /**
+   * JSON text `args` was parsed from and is still equal to (the request's frame), and where in it they are: the worker
+   * JSON.parses the text instead of `args` being structured-cloned (cheaper for the event loop: docs/worker-pool.md).
+   */
+  source?: { text: string; path: readonly string[] };
+}
+
 /** What `runIn: 'worker'` needs of the server's workerPool (WorkerPool has it). */
 export interface WorkerRunner {
   run(
@@ -109,6 +139,7 @@ export interface WorkerRunner {
       meta?: Record<string, unknown> | undefined;
       progress?(progress: number, total?: number, message?: string): void;
     },
+    options?: WorkerCallOptions,
   ): Promise<unknown>;
 }
 
@@ -369,8 +400,15 @@ export class McpServer {
    * A registration's config without `runIn` / `worker`, and its handler: the one given, or for `runIn: 'worker'` one
    * that runs the worker spec in the workerPool. A wrong combination is a coded error naming the registration.
    */
-  #inWorker(method: string, name: string, config: object, handler: unknown): { config: object; handler: unknown } {
+  #inWorker(
+    method: string,
+    name: string,
+    config: object,
+    handler: unknown,
+    calledWith: 'args' | 'uri' | 'uri, variables' = 'args',
+  ): { config: object; handler: unknown } {
     const { runIn, worker, ...plain } = config as { runIn?: unknown; worker?: WorkerSpec };
+    if (runIn === undefined && worker === undefined) return { config, handler };
     if (runIn === undefined || runIn === 'main') return { config: plain, handler };
     const bad = (message: string) =>
       new NmcpError(ErrorCode.INVALID_OPTION, `${method}("${name}"): ${message}`, { key: `${method}.runIn`, name });
@@ -381,10 +419,21 @@ export class McpServer {
     if (pool === undefined) {
       throw bad("runIn: 'worker' needs a pool: new McpServer(info, { workerPool: new WorkerPool() }) ('nmcp/pool')");
     }
-    return {
-      config: plain,
-      handler: (args: unknown, ctx: Parameters<WorkerRunner['run']>[2]) => pool.run(worker, args, ctx),
-    };
+    type Ctx = Parameters<WorkerRunner['run']>[2];
+    switch (calledWith) {
+      case 'args':
+        return {
+          config: plain,
+          handler: (args: unknown, ctx: Ctx) => pool.run(worker, args, ctx, fromFrame(args, ctx)),
+        };
+      case 'uri':
+        return { config: plain, handler: (uri: string, ctx: Ctx) => pool.run(worker, [uri], ctx, SPREAD) };
+      case 'uri, variables':
+        return {
+          config: plain,
+          handler: (uri: string, variables: unknown, ctx: Ctx) => pool.run(worker, [uri, variables], ctx, SPREAD),
+        };
+    }
   }
 
   /** Registers a static resource (a URI) or a template (a ResourceTemplate). */
@@ -400,21 +449,34 @@ export class McpServer {
     metadata: ResourceMetadata,
     handler: ReadTemplateHandler,
   ): RegisteredResourceTemplate;
+  /**
+   * A resource whose read runs in the workerPool: `{ …, runIn: 'worker', worker: { module, export } }`; the export is
+   * called as `(uri, ctx)` (worker ctx: signal, progress, meta).
+   */
+  registerResource(name: string, uri: string, metadata: ResourceMetadata & RunInWorker): RegisteredResource;
+  /** A template whose reads run in the workerPool; the export is called as `(uri, variables, ctx)`. */
+  registerResource(
+    name: string,
+    template: ResourceTemplate,
+    metadata: ResourceMetadata & RunInWorker,
+  ): RegisteredResourceTemplate;
   registerResource(
     name: string,
     uriOrTemplate: string | ResourceTemplate,
-    metadata: ResourceMetadata,
-    handler: ReadResourceHandler | ReadTemplateHandler,
+    metadata: ResourceMetadata | (ResourceMetadata & RunInWorker),
+    handler?: ReadResourceHandler | ReadTemplateHandler,
   ): RegisteredResource | RegisteredResourceTemplate {
-    if (uriOrTemplate instanceof ResourceTemplate) {
-      return this.#resources.registerTemplate(name, uriOrTemplate, metadata, handler as ReadTemplateHandler);
+    const isTemplate = uriOrTemplate instanceof ResourceTemplate;
+    const r = this.#inWorker('registerResource', name, metadata ?? {}, handler, isTemplate ? 'uri, variables' : 'uri');
+    if (isTemplate) {
+      return this.#resources.registerTemplate(name, uriOrTemplate, r.config, r.handler as ReadTemplateHandler);
     }
     if (typeof uriOrTemplate !== 'string' || uriOrTemplate.length === 0) {
       throw new NmcpError(ErrorCode.INVALID_OPTION, `registerResource: "${name}" needs a URI or a ResourceTemplate`, {
         name,
       });
     }
-    return this.#resources.registerResource(name, uriOrTemplate, metadata, handler as ReadResourceHandler);
+    return this.#resources.registerResource(name, uriOrTemplate, r.config, r.handler as ReadResourceHandler);
   }
 
   /** Registers a prompt. */
@@ -446,6 +508,8 @@ export class McpServer {
       untimedMethods: UNTIMED,
       ...(this.#onError ? { onError: this.#onError } : {}),
     });
+    // A workerPool call hands the request's frame text to the worker rather than cloning the parsed arguments.
+    rpc.keepFrames = this.#workerPool !== undefined;
     const session = new ServerSession(rpc);
     const state = stateOf(session);
     const gate = createGate(session, state, this.#tables, this.#initialize, () => undefined);

@@ -37,6 +37,18 @@ export interface RequestContext {
   readonly signal: AbortSignal;
   /** Sends notifications/progress for this request (a no-op when the request carried no progressToken). */
   progress(progress: number, total?: number, message?: string): void;
+  /**
+   * The request as it arrived — the frame's JSON text and the params parsed from it — when the session keeps frames
+   * (`keepFrames`) and the request came alone (not in a batch). A worker-pool call passes the text on instead of
+   * structured-cloning the parsed arguments (docs/worker-pool.md).
+   */
+  readonly frame?: RequestFrame | undefined;
+}
+
+/** A request's frame text and the params parsed from it (RequestContext.frame). */
+export interface RequestFrame {
+  readonly text: string;
+  readonly params: JsonObject;
 }
 
 export type RequestHandler = (params: JsonObject, ctx: RequestContext) => unknown;
@@ -156,6 +168,11 @@ export class JsonRpcSession {
   observer: SessionObserver | undefined;
   /** Runs handlers inside trace spans (undefined: no tracing, at no cost). */
   tracer: RequestTracer | undefined;
+  /**
+   * Keep each lone request's frame text on its RequestContext (`frame`) while its handler runs; set by a server with a
+   * worker pool, which hands the text to the worker instead of cloning the arguments. Default false.
+   */
+  keepFrames = false;
   /** Messages received from the peer and sent to it (replies included), since the session started. */
   messagesIn = 0;
   messagesOut = 0;
@@ -166,6 +183,8 @@ export class JsonRpcSession {
   #nextId = 0;
   #closed = false;
   #closeReason: Error | undefined;
+  /** The text of the lone message being handled now, when keepFrames is set. */
+  #frameText: string | undefined;
   /** Set while a reconnecting transport is between connections: why it was lost. */
   #interruption: Error | undefined;
 
@@ -324,7 +343,13 @@ export class JsonRpcSession {
       this.#onBatch(msg);
       return;
     }
-    const reply = this.#onMessage(msg);
+    if (this.keepFrames) this.#frameText = text;
+    let reply: string | undefined;
+    try {
+      reply = this.#onMessage(msg);
+    } finally {
+      this.#frameText = undefined;
+    }
     if (reply !== undefined) this.#sendText(reply, requestIdOf(msg));
   }
 
@@ -454,7 +479,15 @@ export class JsonRpcSession {
 
     const inFlight: InFlight = { controller: undefined, cancelled: false, finish: () => {} };
     const meta = params._meta as JsonObject | undefined;
-    const ctx = new HandlerCtx(this, id, method, meta, inFlight);
+    const frameText = this.#frameText;
+    const ctx = new HandlerCtx(
+      this,
+      id,
+      method,
+      meta,
+      inFlight,
+      frameText === undefined ? undefined : { text: frameText, params },
+    );
 
     let result: unknown;
     try {
@@ -657,6 +690,7 @@ class HandlerCtx implements RequestContext {
     readonly method: string,
     readonly meta: JsonObject | undefined,
     readonly inFlight: InFlight,
+    readonly frame: RequestFrame | undefined,
   ) {}
 
   get signal(): AbortSignal {

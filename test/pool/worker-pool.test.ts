@@ -2,14 +2,17 @@
  * WorkerPool over real worker threads (piscina): results, the queue bound (refused at once), overflow workers that
  * start and retire, per-handler concurrency, progress out of a worker, cancellation into one (cooperative, and by
  * terminating a handler that never yields), a crashing and a hanging worker answered with errors while the others go
- * on, and the same through McpServer and a client.
+ * on, and the same through McpServer and a client: tools, prompts and resources registered with `runIn: 'worker'`, and
+ * their arguments crossing as the request's frame text (parsed in the worker) intact — unicode, nested, large.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { z } from 'zod';
 import { McpClient } from '../../src/client/mcp-client.js';
-import { type WorkerHandlerSpec, WorkerPool } from '../../src/pool/worker-pool.js';
+import { type PoolCallOptions, type WorkerHandlerSpec, WorkerPool } from '../../src/pool/worker-pool.js';
 import { McpError } from '../../src/protocol/jsonrpc.js';
-import { McpServer } from '../../src/server/mcp-server.js';
+import { McpServer, type WorkerRunner } from '../../src/server/mcp-server.js';
+import { ResourceTemplate } from '../../src/server/resources.js';
 import { MemoryTransport } from '../../src/transport/memory.js';
 
 vi.setConfig({ testTimeout: 30_000 });
@@ -241,5 +244,201 @@ describe('WorkerPool through McpServer', () => {
     expect(() => new McpServer({ name: 'z', version: '1' }, { workerPool: {} as never })).toThrow(
       /McpServer\.workerPool must be a WorkerPool/,
     );
+  });
+});
+
+/** A client and a server on a memory pair; the server's workerPool records how each call's arguments travelled. */
+async function connected(p: WorkerPool, register: (server: McpServer) => void) {
+  const how: (PoolCallOptions | undefined)[] = [];
+  const runner: WorkerRunner = {
+    run: (spec, args, ctx, options) => {
+      how.push(options);
+      return p.run(spec, args, ctx, options);
+    },
+  };
+  const server = new McpServer({ name: 'pooled', version: '1' }, { workerPool: runner });
+  register(server);
+  const [a, b] = MemoryTransport.pair();
+  await server.connect(b);
+  const client = new McpClient({ name: 'c', version: '0' }, { negotiation: 'legacy' });
+  await client.connect(a);
+  return {
+    client,
+    how,
+    close: async () => {
+      await client.close();
+      await server.close();
+    },
+  };
+}
+
+describe("runIn: 'worker' resources", () => {
+  it('a static resource and a template are read in the pool: (uri, ctx) and (uri, variables, ctx), progress included', async () => {
+    const p = pool();
+    const { client, how, close } = await connected(p, (server) => {
+      server.registerResource('readme', 'file:///readme.txt', {
+        mimeType: 'text/plain',
+        runIn: 'worker',
+        worker: spec('readStatic'),
+      });
+      server.registerResource('user', new ResourceTemplate('users://{id}/posts{?tag*}'), {
+        description: 'posts by a user',
+        runIn: 'worker',
+        worker: spec('readTemplate', { timeoutMs: 5_000 }),
+      });
+    });
+    const listed = await client.listResources();
+    expect(listed).toEqual([{ name: 'readme', uri: 'file:///readme.txt', mimeType: 'text/plain' }]);
+    const templates = await client.listResourceTemplates();
+    expect(templates).toEqual([
+      { name: 'user', uriTemplate: 'users://{id}/posts{?tag*}', description: 'posts by a user' },
+    ]);
+    const progress: string[] = [];
+    const r = await client.readResource(
+      { uri: 'file:///readme.txt' },
+      { onProgress: (x) => progress.push(`${x.progress}/${x.total} ${x.message}`) },
+    );
+    expect(r.contents).toEqual([
+      {
+        uri: 'file:///readme.txt',
+        mimeType: 'text/plain',
+        text: expect.stringMatching(/^static from thread [1-9]\d*$/),
+      },
+    ]);
+    expect(progress).toEqual(['1/2 reading', '2/2 read']);
+    const t = await client.readResource({ uri: 'users://%C3%A9l%C3%A8ve/posts?tag=a&tag=b' });
+    const text = JSON.parse((t.contents[0] as { text: string }).text) as { variables: unknown; meta: unknown };
+    expect(text.variables).toEqual({ id: 'élève', tag: ['a', 'b'] });
+    expect(how).toEqual([{ spread: true }, { spread: true }]);
+    expect(p.stats().completed).toBe(2);
+    await close();
+  });
+
+  it("a read that throws is that JSON-RPC error; a cancelled read aborts the worker's ctx.signal", async () => {
+    const p = pool({ workerCount: 1 });
+    const { client, close } = await connected(p, (server) => {
+      server.registerResource('missing', 'mem://missing', { runIn: 'worker', worker: spec('readFails') });
+      server.registerResource('forever', new ResourceTemplate('mem://forever/{n}'), {
+        runIn: 'worker',
+        worker: spec('readUntilCancelled'),
+      });
+      server.registerResource('seen', 'mem://seen', { runIn: 'worker', worker: spec('readCancellations') });
+    });
+    const e = await client.readResource({ uri: 'mem://missing' }).catch((x: unknown) => x);
+    expect(e).toMatchObject({ code: -32002, message: 'nothing at mem://missing' });
+    const controller = new AbortController();
+    const read = client.readResource({ uri: 'mem://forever/1' }, { signal: controller.signal });
+    await sleep(50);
+    controller.abort(new Error('user pressed stop'));
+    await expect(read).rejects.toThrow();
+    const deadline = Date.now() + 3_000;
+    while (p.stats().cancelled === 0 && Date.now() < deadline) await sleep(10);
+    expect(p.stats()).toMatchObject({ cancelled: 1, failed: 1 });
+    // The same worker (one thread, not replaced: the handler stopped by itself) saw its signal abort.
+    const seen = await client.readResource({ uri: 'mem://seen' });
+    expect(JSON.parse((seen.contents[0] as { text: string }).text)).toEqual([
+      expect.stringMatching(/^mem:\/\/forever\/1: /),
+    ]);
+    await close();
+  });
+
+  it("a wrong runIn: 'worker' resource is a coded error naming it", () => {
+    const server = new McpServer({ name: 'x', version: '1' });
+    expect(() => server.registerResource('r', 'mem://r', { runIn: 'worker', worker: spec('readStatic') })).toThrow(
+      /registerResource\("r"\): runIn: 'worker' needs a pool: new McpServer\(info, \{ workerPool: new WorkerPool\(\) \}\)/,
+    );
+    const pooled = new McpServer({ name: 'y', version: '1' }, { workerPool: pool() });
+    const both = () =>
+      pooled.registerResource(
+        'r',
+        new ResourceTemplate('mem://{x}'),
+        { runIn: 'worker', worker: spec('readTemplate') } as never,
+        (() => ({ contents: [] })) as never,
+      );
+    expect(both).toThrow(/registerResource\("r"\): give either a handler or runIn: 'worker'/);
+    expect(() => pooled.registerResource('r', 'mem://r', { runIn: 'worker' } as never)).toThrow(
+      /registerResource\("r"\): runIn: 'worker' needs worker: \{ module, export\? \}/,
+    );
+    try {
+      pooled.registerResource('r', 'mem://r', { runIn: 'thread', worker: spec('readStatic') } as never);
+      expect.unreachable();
+    } catch (e) {
+      expect(e).toMatchObject({ code: 'NMCP_ERR_INVALID_OPTION', message: expect.stringMatching(/runIn must be/) });
+    }
+  });
+});
+
+describe('arguments into the worker', () => {
+  const unicode = {
+    latin: 'élève naïve façade',
+    cjk: '漢字かなカナ한국어',
+    emoji: '👩‍👩‍👧 🚀 🇫🇷',
+    escapes: 'quote " backslash \\ tab \t newline \n nul \u0000 ls \u2028 ps \u2029',
+    lone: 'high \ud800 low \udc00',
+    keys: { 'clé ünïcode': 1, '🔑': 2, '': 3, __proto__x: 4 },
+  };
+  const nested = {
+    a: [1, -2.5, 1e21, 5e-324, Number.MAX_SAFE_INTEGER, true, false, null, { b: [[[{ c: [[]] }]]] }],
+    deep: JSON.parse(`${'{"d":'.repeat(200)}0${'}'.repeat(200)}`) as unknown,
+    empty: { o: {}, a: [], s: '' },
+  };
+  const large = {
+    records: Array.from({ length: 6_000 }, (_, i) => ({ id: i, name: `user-${i}`, city: 'Zürich', tags: ['α', 'β'] })),
+    blob: 'x'.repeat(512 * 1024),
+  };
+
+  it('WorkerPool.run with a source: the worker parses the JSON text at the path; without one, a clone', async () => {
+    const p = pool();
+    for (const value of [unicode, nested, large]) {
+      const text = JSON.stringify({ jsonrpc: '2.0', id: 1, params: { arguments: value } });
+      expect(await p.run(spec('echo'), undefined, {}, { source: { text, path: ['params', 'arguments'] } })).toEqual(
+        value,
+      );
+      expect(await p.run(spec('echo'), value)).toEqual(value);
+    }
+    expect(await p.run(spec('readTemplate'), ['mem://x', { x: 'é' }], {}, { spread: true })).toMatchObject({
+      contents: [{ uri: 'mem://x', text: '{"variables":{"x":"é"},"meta":null}' }],
+    });
+  });
+
+  it('a tool call through McpServer: the frame text goes to the worker and the arguments arrive intact', async () => {
+    const p = pool();
+    const { client, how, close } = await connected(p, (server) => {
+      server.registerTool('args', { inputSchema: { type: 'object' }, runIn: 'worker', worker: spec('argsTool') });
+      server.registerPrompt('greet', {
+        argsSchema: { type: 'object', properties: { who: { type: 'string' } }, required: ['who'] },
+        runIn: 'worker',
+        worker: spec('greetPrompt'),
+      });
+    });
+    for (const value of [unicode, nested, large]) {
+      const r = await client.callTool({ name: 'args', arguments: value });
+      expect(r.isError).toBeUndefined();
+      expect(r.structuredContent).toEqual({ args: value, length: JSON.stringify(value).length });
+    }
+    const g = await client.getPrompt({ name: 'greet', arguments: { who: 'Zoë 🚀' } });
+    expect((g.messages[0] as { content: { text: string } }).content.text).toMatch(/^hello Zoë 🚀, from thread /);
+    expect(how).toHaveLength(4);
+    for (const h of how) expect(h?.source?.path).toEqual(['params', 'arguments']);
+    expect(how[2]?.source?.text.length).toBeGreaterThan(512 * 1024);
+    await close();
+  });
+
+  it('arguments a Standard Schema transformed, or that were missing, are cloned: the handler gets what was validated', async () => {
+    const p = pool();
+    const { client, how, close } = await connected(p, (server) => {
+      server.registerTool('shout', {
+        inputSchema: z.object({ text: z.string().transform((t) => t.toUpperCase()) }),
+        runIn: 'worker',
+        worker: spec('argsTool'),
+      });
+      server.registerTool('none', { runIn: 'worker', worker: spec('argsTool') });
+    });
+    const r = await client.callTool({ name: 'shout', arguments: { text: 'naïve' } });
+    expect(r.structuredContent).toEqual({ args: { text: 'NAÏVE' }, length: 16 });
+    const n = await client.callTool({ name: 'none' });
+    expect(n.structuredContent).toEqual({ args: {}, length: 2 });
+    expect(how).toEqual([undefined, undefined]);
+    await close();
   });
 });
