@@ -48,6 +48,7 @@ export type ServeKind = 'stdio' | 'tcp' | 'unix' | 'http';
 /** The flags of `nmcp serve` that set config keys (parsed and checked by serve's own flag checks first). */
 export interface ServeFlagValues {
   metricsPort?: number;
+  processes?: number;
   maxMessageSize?: number;
   port?: number;
   host?: string;
@@ -67,6 +68,9 @@ export function serveOverrides(kind: ServeKind | undefined, flags: ServeFlagValu
     out.push({ key: 'metrics.port', value: flags.metricsPort, flag: '--metrics-port' });
   }
   if (kind === undefined) return out;
+  if (flags.processes !== undefined) {
+    out.push({ key: 'cluster.processes', value: flags.processes, flag: '--processes' });
+  }
   const section = sectionOfKind(kind);
   if (flags.maxMessageSize !== undefined) {
     out.push({ key: `${section}.maxMessageSize`, value: flags.maxMessageSize, flag: '--max-message-size' });
@@ -118,7 +122,7 @@ export function serveApply(kind: ServeKind, targets: LiveTargets, logger: NmcpLo
       if (path === 'logging.level') level = true;
       else if (section === 'memory' && targets.operations)
         continue; // applied below, all keys at once
-      else if (section === 'metrics') restartNeeded.push(path);
+      else if (section === 'metrics' || section === 'cluster') restartNeeded.push(path);
       else if (section !== served) unused.push(path);
       else if (section === 'http' || FIXED[section]?.includes(key)) restartNeeded.push(path);
       else update[key] = (next[section as 'tcp' | 'stdio'] as Readonly<Record<string, unknown>>)[key];

@@ -3,7 +3,9 @@
  * carries protocol messages only (stdio); everything else (the start-up line with the address, errors) goes to stderr.
  */
 import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
+import type { PrimaryLink } from '../cluster/server-process.js';
 import { formatConfig, type LoadedConfig, loadConfig, type NmcpConfig } from '../config/runtime-config.js';
 import { NmcpError } from '../errors.js';
 import { installProcessProfiling, type ProcessProfiling } from '../ops/profiling.js';
@@ -33,6 +35,10 @@ Options:
   --tls-cert FILE            PEM certificate: serve TLS (--tcp, --unix) or HTTPS (--http); needs --tls-key
   --tls-key FILE             PEM private key of --tls-cert
   --max-message-size BYTES   largest message in either direction (default 16777216; 1 … 268435456)
+  --processes N              server processes on the one port, for --tcp / --unix / --http (config
+                             cluster.processes; default: the machine's cores, here ${availableParallelism()}). 1 = serve in
+                             this process. More: node:cluster forks N processes that share the port; a
+                             process that dies is restarted (docs/cluster.md)
   --config FILE              a JSON config file: {"logging":{…},"stdio":{…},"tcp":{…},"http":{…},…}
                              (docs/configuration.md lists every key); default config/$NMCP_ENV.json when
                              NMCP_ENV is set. NMCP_* variables win over the file, flags over both. SIGHUP or a
@@ -46,8 +52,9 @@ Options:
                              none). With --http they are also on the MCP port. metrics.enableMetrics false: none
   --help, -h                 this text
 
-The address served is printed on stderr ("nmcp serve: listening on …"), then where the operations endpoints are, if
-any ("nmcp serve: operations on …/metrics"). TCP, Unix and HTTP serve until SIGINT or SIGTERM, then close every
+The address served is printed on stderr ("nmcp serve: listening on …", with "— N processes (pids …)" when
+several serve), then where the operations endpoints are, if any ("nmcp serve: operations on …/metrics"); with
+several processes they report the whole cluster (metrics summed). TCP, Unix and HTTP serve until SIGINT or SIGTERM, then close every
 session and exit 0. Memory is sampled every memory.memoryCheckIntervalMs: over memory.memoryWarningBytes a warning is
 logged on stderr; over memory.memoryShedBytes (0 = off) requests are refused with a JSON-RPC error until it falls back.
 
@@ -90,6 +97,7 @@ type Values = {
   'heap-prof'?: boolean;
   'profile-dir'?: string;
   'metrics-port'?: string;
+  processes?: string;
   help?: boolean;
 };
 
@@ -118,6 +126,7 @@ export async function serve(argv: string[]): Promise<number> {
         'heap-prof': { type: 'boolean' },
         'profile-dir': { type: 'string' },
         'metrics-port': { type: 'string' },
+        processes: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -170,6 +179,24 @@ export async function serve(argv: string[]): Promise<number> {
   }
   const config = loaded.config;
 
+  // Several processes on one port: this one is their primary (src/cluster/primary.ts), or one of them.
+  const { serverProcess } = await import('../cluster/server-process.js');
+  const member = kind === 'stdio' ? undefined : serverProcess();
+  if (member === undefined && kind !== 'stdio' && config.cluster.processes > 1) {
+    const { runPrimary } = await import('../cluster/primary.js');
+    return runPrimary({
+      processes: config.cluster.processes,
+      kind,
+      metrics: { served: metricsServed(config, kind), port: config.metrics.port, host: '127.0.0.1' },
+      log: (line) => process.stderr.write(`nmcp serve: ${line}\n`),
+    });
+  }
+  let link: PrimaryLink | undefined;
+  if (member !== undefined) {
+    const { PrimaryLink } = await import('../cluster/server-process.js');
+    link = new PrimaryLink(member);
+  }
+
   let server: McpServer;
   try {
     server = (await loadExample(name))({});
@@ -183,7 +210,7 @@ export async function serve(argv: string[]): Promise<number> {
   const targets: LiveTargets = {};
   let ops: ServeOperations;
   try {
-    ops = await startOperations(server, config, kind);
+    ops = await startOperations(server, config, kind, link);
   } catch (err) {
     await server.close().catch(() => {});
     if (err instanceof NmcpError) return configError(err);
@@ -211,7 +238,7 @@ export async function serve(argv: string[]): Promise<number> {
       log: (line) => process.stderr.write(`nmcp serve: ${line}\n`),
     });
     if (kind === 'stdio') return await serveStdio(server, config.stdio, targets, ops);
-    return await serveNetwork(server, kind, values, flags, config, targets, ops);
+    return await serveNetwork(server, kind, values, flags, config, targets, ops, link);
   } catch (err) {
     // Options the transports reject (a bad key or value in --config) arrive here as NMCP_ERR_INVALID_OPTION.
     if (err instanceof NmcpError) {
@@ -226,6 +253,7 @@ export async function serve(argv: string[]): Promise<number> {
     stopMemoryReport?.();
     await server.close().catch(() => {});
     await profiling?.stop();
+    link?.close();
   }
 }
 
@@ -233,6 +261,7 @@ export async function serve(argv: string[]): Promise<number> {
 function serveFlagValues(values: Values, flags: Flags) {
   return {
     metricsPort: flags.metricsPort,
+    processes: flags.processes,
     maxMessageSize: flags.stream.maxMessageSize,
     port: flags.port,
     host: values.host,
@@ -307,6 +336,7 @@ interface Flags {
   /** Options every transport takes from flags. */
   stream: { maxMessageSize?: number };
   metricsPort?: number;
+  processes?: number;
   port?: number;
   framing?: 'ndjson' | 'length-prefixed';
   tls?: { cert: Buffer; key: Buffer };
@@ -329,6 +359,16 @@ function checkFlags(values: Values, kind: ServeKind | undefined): Flags | string
       return `--metrics-port needs a port number from 0 to 65535 (0 = no separate listener), got ${JSON.stringify(metricsPort)}`;
     }
     flags.metricsPort = Number(metricsPort);
+  }
+  const processes = values.processes;
+  if (processes !== undefined) {
+    if (kind === 'stdio') {
+      return '--processes applies to --tcp, --unix and --http (a stdio server is one session on one process)';
+    }
+    if (!/^\d+$/.test(processes) || Number(processes) < 1 || Number(processes) > 1_024) {
+      return `--processes needs a whole number from 1 to 1024 (1 = serve in this process), got ${JSON.stringify(processes)}`;
+    }
+    flags.processes = Number(processes);
   }
   const portText = kind === 'tcp' ? values.tcp : kind === 'http' ? values.http : undefined;
   if (portText !== undefined) {
@@ -407,6 +447,7 @@ async function serveNetwork(
   config: NmcpConfig,
   targets: LiveTargets,
   ops: ServeOperations,
+  link: PrimaryLink | undefined,
 ): Promise<number> {
   let close: () => Promise<void>;
   let where: string;
@@ -417,6 +458,10 @@ async function serveNetwork(
     // config.http holds --http PORT, --host, --http2 and --max-message-size (loadConfig's overrides).
     const http = new McpHttpServer(server, { ...config.http, ...(flags.tls ? { https: flags.tls } : {}) });
     ops.attachHttp?.(http);
+    if (link !== undefined) {
+      const { processSessionAffinity } = await import('../cluster/session-affinity.js');
+      http.routeSessions(processSessionAffinity(link.info));
+    }
     const url = await http.listen();
     where = `${url}${config.http.http2 ? ' (HTTP/2)' : ''}`;
     ops.httpBase = url.slice(0, url.length - new URL(url).pathname.length);
@@ -457,16 +502,29 @@ async function serveNetwork(
     };
   }
   // The signal handlers are in place before the address is announced: a SIGTERM sent as soon as it is read closes
-  // the server cleanly instead of killing it.
-  const stop = new Promise<void>((resolve) => {
-    process.once('SIGINT', resolve);
-    process.once('SIGTERM', resolve);
-  });
-  process.stderr.write(`nmcp serve: listening on ${where}\n`);
+  // the server cleanly instead of killing it. A cluster's process closes when its primary says so (or is gone);
+  // SIGINT from a terminal reaches the whole process group, and the primary drives the shutdown.
+  const ignore = () => {};
+  const stop =
+    link === undefined
+      ? new Promise<void>((resolve) => {
+          process.once('SIGINT', resolve);
+          process.once('SIGTERM', resolve);
+        })
+      : Promise.race([
+          link.stopped,
+          new Promise<void>((resolve) => {
+            process.on('SIGINT', ignore);
+            process.once('SIGTERM', resolve);
+          }),
+        ]);
+  if (link === undefined) process.stderr.write(`nmcp serve: listening on ${where}\n`);
   ops.serving(() => ({ ok: listening(), detail: listening() ? `listening on ${where}` : 'closed' }));
   await ops.announce();
+  link?.listening(where);
   await stop;
-  process.stderr.write('nmcp serve: closing\n');
+  process.off('SIGINT', ignore);
+  if (link === undefined) process.stderr.write('nmcp serve: closing\n');
   await close();
   return 0;
 }
@@ -514,12 +572,21 @@ interface ServeOperations {
   close(): Promise<void>;
 }
 
-async function startOperations(server: McpServer, config: NmcpConfig, kind: ServeKind): Promise<ServeOperations> {
+/** Whether `nmcp serve` serves the operations endpoints (metrics on, and somewhere to serve them). */
+function metricsServed(config: NmcpConfig, kind: ServeKind): boolean {
+  return config.metrics.enableMetrics && (kind === 'http' || config.metrics.port > 0);
+}
+
+async function startOperations(
+  server: McpServer,
+  config: NmcpConfig,
+  kind: ServeKind,
+  link: PrimaryLink | undefined,
+): Promise<ServeOperations> {
   const log = (level: 'info' | 'warn' | 'error', message: string) => {
     if (level !== 'info') process.stderr.write(`nmcp serve: ${message}\n`);
   };
-  const served = config.metrics.enableMetrics && (kind === 'http' || config.metrics.port > 0);
-  if (!served) {
+  if (!metricsServed(config, kind)) {
     const { MemoryMonitor } = await import('../metrics/memory-monitor.js');
     const memory = new MemoryMonitor({ ...config.memory, warn: (message) => log('warn', message) });
     memory.guard(server);
@@ -538,6 +605,34 @@ async function startOperations(server: McpServer, config: NmcpConfig, kind: Serv
     };
   }
   const { Operations } = await import('../metrics/operations.js');
+  if (link !== undefined) {
+    // One of a cluster's processes: the primary serves metrics.port for all of them, and /metrics here answers with
+    // the whole cluster's, which the primary gathers from every process's registry (prom-client's AggregatorRegistry).
+    const ops = new Operations({
+      server,
+      config: { ...config, metrics: { ...config.metrics, port: 0 } },
+      log,
+      metricsText: () => link.clusterMetrics(),
+    });
+    if (ops.metrics !== undefined) {
+      const { AggregatorRegistry } = await import('prom-client');
+      // Constructing one installs prom-client's answering side in this process (its listener for the primary's
+      // requests); the registry it answers with is this process's.
+      new AggregatorRegistry();
+      AggregatorRegistry.setRegistries([ops.metrics.registry]);
+    }
+    link.answer({ health: () => ops.health.report(), ready: () => ops.ready, info: () => ops.info() ?? null });
+    return {
+      attachHttp: (http) => ops.attachHttp(http),
+      observeListener: (listener) => ops.observeListener(listener),
+      serving: (check) => ops.serving(check),
+      announce: async () => {
+        await ops.start();
+      },
+      update: (next) => ops.update(next),
+      close: () => ops.close(),
+    };
+  }
   const ops = new Operations({ server, config, log });
   const out: ServeOperations = {
     attachHttp: (http) => ops.attachHttp(http),

@@ -10,6 +10,7 @@
  * (`nmcp serve --print-config`). docs/configuration.md is the reference.
  */
 import { readFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { resolve as resolvePath } from 'node:path';
 import { ErrorCode, NmcpError } from '../errors.js';
 import {
@@ -61,6 +62,15 @@ export type MemoryConfig = {
   memoryShedBytes: number;
 };
 
+export type ClusterConfig = {
+  /**
+   * Server processes `nmcp serve --tcp/--unix/--http` runs on the one port (node:cluster; `--processes N` sets it).
+   * Default: the machine's cores (os.availableParallelism()); 1 = the server in the `nmcp serve` process itself.
+   * stdio is always one process.
+   */
+  processes: number;
+};
+
 /** The HTTP listener's own keys (McpHttpServer's; `nmcp serve --http PORT --host H --http2` set them too). */
 export type HttpListenerConfig = {
   /** TCP port; 0 picks a free one. Default 3000 (`--http PORT` wins). */
@@ -89,6 +99,8 @@ export interface NmcpConfig {
   readonly logging: Readonly<LoggingConfig>;
   readonly metrics: Readonly<MetricsConfig>;
   readonly memory: Readonly<MemoryConfig>;
+  /** How many server processes `nmcp serve` runs on a TCP, Unix or HTTP port (docs/cluster.md). */
+  readonly cluster: Readonly<ClusterConfig>;
   readonly registry: Readonly<RouteRegistryOptions>;
   /** StdioServerTransport's options (docs/stdio.md). */
   readonly stdio: Readonly<StreamTransportOptions>;
@@ -103,6 +115,7 @@ export const CONFIG_SECTION_NAMES: readonly ConfigSectionName[] = Object.freeze(
   'logging',
   'metrics',
   'memory',
+  'cluster',
   'registry',
   'stdio',
   'tcp',
@@ -123,6 +136,10 @@ export const DEFAULT_MEMORY_CONFIG: Readonly<MemoryConfig> = Object.freeze({
   memoryShedBytes: 0, // bytes, 0 = no shedding
 });
 
+export const DEFAULT_CLUSTER_CONFIG: Readonly<ClusterConfig> = Object.freeze({
+  processes: availableParallelism(), // every core (the seed's +S schedulers:cores)
+});
+
 const DEFAULT_HTTP_LISTENER_CONFIG: Readonly<HttpListenerConfig> = Object.freeze({
   port: 3000,
   host: '127.0.0.1', // loopback only
@@ -141,6 +158,7 @@ export const DEFAULT_NMCP_CONFIG: NmcpConfig = Object.freeze({
   logging: DEFAULT_LOGGING_CONFIG,
   metrics: DEFAULT_METRICS_CONFIG,
   memory: DEFAULT_MEMORY_CONFIG,
+  cluster: DEFAULT_CLUSTER_CONFIG,
   registry: DEFAULT_ROUTE_REGISTRY_OPTIONS,
   stdio: DEFAULT_STREAM_TRANSPORT_OPTIONS,
   tcp: DEFAULT_TCP_SERVER_OPTIONS,
@@ -152,6 +170,10 @@ export const LOGGING_RULES = { level: LOG_LEVELS } as const;
 export const METRICS_RULES = {
   metricsIntervalMs: { min: 100, max: 3_600_000, what: 'milliseconds' },
   port: { min: 0, max: 65_535, what: 'a TCP port, 0 = no separate listener' },
+} as const;
+
+export const CLUSTER_RULES = {
+  processes: { min: 1, max: 1_024, what: 'server processes (1 = no cluster)' },
 } as const;
 
 const MAX_BYTES = 2 ** 50; // 1 PiB: beyond any real memory, still a safe integer
@@ -240,6 +262,7 @@ const SECTIONS: Readonly<Record<ConfigSectionName, SectionSpec>> = {
   logging: plain('logging', DEFAULT_LOGGING_CONFIG, LOGGING_RULES),
   metrics: plain('metrics', DEFAULT_METRICS_CONFIG, METRICS_RULES),
   memory: plain('memory', DEFAULT_MEMORY_CONFIG, MEMORY_RULES),
+  cluster: plain('cluster', DEFAULT_CLUSTER_CONFIG, CLUSTER_RULES),
   registry: plain('registry', DEFAULT_ROUTE_REGISTRY_OPTIONS, ROUTE_REGISTRY_RULES),
   // StdioServerTransport resolves exactly so (StreamTransport with kind 'stdio').
   stdio: plain('stdio', DEFAULT_STREAM_TRANSPORT_OPTIONS, STREAM_TRANSPORT_RULES),

@@ -114,6 +114,7 @@ export class NmcpMetrics implements ServerObserver {
       'The core that serves: native (the Rust addon) or twin (TypeScript)',
       'gauge',
       () => [{ labels: { core: core.kind === 'native' ? 'native' : 'twin', version: core.version }, value: 1 }],
+      'first',
     );
     if (!enableMetrics) return;
     if (defaultMetrics) collectDefaultMetrics({ register: this.registry, prefix: 'nmcp_' });
@@ -130,6 +131,7 @@ export class NmcpMetrics implements ServerObserver {
       'Share of the last metricsIntervalMs the event loop was busy (0…1)',
       'gauge',
       () => [{ value: this.eventLoopUtilization }],
+      'average',
     );
   }
 

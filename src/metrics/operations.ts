@@ -13,6 +13,7 @@ import { HealthChecks } from './health.js';
 import { MemoryMonitor, type MemoryOptions } from './memory-monitor.js';
 import { type MetricsListener, NmcpMetrics } from './nmcp-metrics.js';
 import { listenOperations, type OperationsListener, registerOperationsRoutes } from './routes.js';
+import { type SystemInfo, systemInfo } from './system-info.js';
 
 export interface OperationsConfig {
   metrics: { enableMetrics: boolean; metricsIntervalMs: number; port: number };
@@ -26,6 +27,8 @@ export interface OperationsInit {
   host?: string;
   /** Warnings (memory) and notices. */
   log: (level: 'info' | 'warn' | 'error', message: string) => void;
+  /** What /metrics on the HTTP transport's port answers with instead of this process's metrics (a cluster's). */
+  metricsText?: () => Promise<string>;
 }
 
 export class Operations {
@@ -65,8 +68,20 @@ export class Operations {
         memory: this.memory,
         ready: () => this.#ready,
         registries: this.#registries,
+        ...(this.init.metricsText === undefined ? {} : { metricsText: this.init.metricsText }),
       }),
     );
+  }
+
+  /** systemInfo() of this process (what /info says); undefined with metrics off. */
+  info(): SystemInfo | undefined {
+    if (this.metrics === undefined) return undefined;
+    return systemInfo({ metrics: this.metrics, memory: this.memory, registries: this.#registries });
+  }
+
+  /** Whether the server serves and does not shed load (what /ready says). */
+  get ready(): boolean {
+    return this.#ready && !this.memory.shedding;
   }
 
   observeListener(listener: MetricsListener): void {

@@ -16,14 +16,20 @@ export interface Sample {
 
 export type MetricType = 'counter' | 'gauge' | 'histogram';
 
-export class PublishedMetric {
-  readonly aggregator = 'sum' as const;
+/**
+ * How prom-client's AggregatorRegistry merges one metric over the processes of `nmcp serve --processes N`
+ * (src/cluster): counts and gauges of things add up ('sum'); a ratio is averaged; a fact about the build is the same in
+ * every process ('first').
+ */
+export type Aggregator = 'sum' | 'average' | 'first';
 
+export class PublishedMetric {
   constructor(
     readonly name: string,
     readonly help: string,
     readonly type: MetricType,
     readonly collect: () => Sample[],
+    readonly aggregator: Aggregator = 'sum',
   ) {}
 
   async get(): Promise<{
@@ -31,9 +37,12 @@ export class PublishedMetric {
     help: string;
     type: MetricType;
     values: Sample[];
-    aggregator: 'sum';
+    aggregator: Aggregator;
   }> {
-    return { name: this.name, help: this.help, type: this.type, values: this.collect(), aggregator: this.aggregator };
+    const values = this.collect();
+    // prom-client's cluster aggregation (AggregatorRegistry) hashes every sample's labels: `{}`, never undefined.
+    for (const value of values) value.labels ??= {};
+    return { name: this.name, help: this.help, type: this.type, values, aggregator: this.aggregator };
   }
 
   /** Values are owned by their sources: nothing to reset here. */
@@ -46,8 +55,9 @@ export function publish(
   help: string,
   type: MetricType,
   collect: () => Sample[],
+  aggregator: Aggregator = 'sum',
 ): void {
-  registry.registerMetric(new PublishedMetric(name, help, type, collect) as never);
+  registry.registerMetric(new PublishedMetric(name, help, type, collect, aggregator) as never);
 }
 
 /**

@@ -22,6 +22,11 @@ export interface OperationsSources {
   ready?: () => boolean;
   /** Route tables for /info. */
   registries?: SystemInfoSources['registries'];
+  /**
+   * The /metrics text, when it is not this process's alone: a server process of `nmcp serve --processes N` answers
+   * with the whole cluster's (src/cluster). Default: `metrics.metrics()`.
+   */
+  metricsText?: () => Promise<string>;
 }
 
 type Reply = {
@@ -36,7 +41,7 @@ const JSON_TYPE = 'application/json; charset=utf-8';
 export async function registerOperationsRoutes(app: AnyFastify, sources: OperationsSources): Promise<void> {
   const { metrics, health, memory } = sources;
   app.get('/metrics', async (_req: unknown, reply: Reply) => {
-    const text = await metrics.metrics();
+    const text = await (sources.metricsText ?? (() => metrics.metrics()))();
     return reply.code(200).header('content-type', metrics.contentType).send(text);
   });
   app.get('/health', async (_req: unknown, reply: Reply) => {

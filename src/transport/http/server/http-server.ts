@@ -7,13 +7,28 @@
  *   await http.close();
  */
 
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { ErrorCode, NmcpError } from '../../../errors.js';
 import type { McpServer } from '../../../server/mcp-server.js';
 import { type AnyFastify, registerMcpRoutes } from './fastify-plugin.js';
+import { header, modernHeader } from './headers.js';
 import { type HttpServerOptions, resolveHttpOptions } from './http-options.js';
 import { McpHttpHandler } from './mcp-http-handler.js';
+
+/**
+ * How legacy sessions find their process when several processes serve one port (`nmcp serve --processes N`,
+ * src/cluster/session-affinity.ts): every session id this server creates starts with `prefix`; a request naming a
+ * session id without it is handed to `forward` untouched (its body not read), which passes it to the owning process;
+ * requests other processes forward here arrive through the handler given to `listen`.
+ */
+export interface SessionAffinity {
+  readonly prefix: string;
+  forward(req: IncomingMessage, res: ServerResponse, sessionId: string): void;
+  listen(handle: (req: IncomingMessage, res: ServerResponse) => void): Promise<void>;
+  close(): Promise<void>;
+}
 
 export const SERVER_KEYS = ['port', 'host', 'http2', 'https', 'logger', 'keepAliveTimeoutMs'];
 
@@ -77,6 +92,7 @@ export class McpHttpServer {
   #app: FastifyInstance | undefined;
   #url: string | undefined;
   readonly #routes: ((app: AnyFastify) => void | Promise<void>)[] = [];
+  #affinity: SessionAffinity | undefined;
 
   constructor(server: McpServer, options: HttpServerOptions = {}) {
     const resolved = resolveHttpOptions('McpHttpServer', options, SERVER_KEYS);
@@ -99,6 +115,15 @@ export class McpHttpServer {
     this.#routes.push(register);
   }
 
+  /** Shares the legacy sessions of one port between processes (see SessionAffinity). Before listen(). */
+  routeSessions(affinity: SessionAffinity): void {
+    if (this.#app !== undefined) {
+      throw new NmcpError(ErrorCode.INVALID_STATE, 'McpHttpServer.routeSessions(): call it before listen()', {});
+    }
+    this.#affinity = affinity;
+    this.handler.sessionIdPrefix = affinity.prefix;
+  }
+
   /** Starts listening; resolves with the endpoint URL. */
   async listen(): Promise<string> {
     if (this.#app !== undefined)
@@ -108,6 +133,19 @@ export class McpHttpServer {
     this.#app = app as unknown as FastifyInstance;
     const handler = this.handler;
     const options = this.#options;
+    const affinity = this.#affinity;
+    if (affinity !== undefined) {
+      // Before any body is read: the owning process reads it. A modern request is stateless (a stale session id
+      // means nothing to it), so it is served here.
+      app.addHook('onRequest', async (request: ForwardedRequest, reply: { hijack(): void; raw: ServerResponse }) => {
+        const id = header(request.headers['mcp-session-id']);
+        if (id === undefined || id.startsWith(affinity.prefix)) return;
+        if (modernHeader(request.headers['mcp-protocol-version'])) return;
+        reply.hijack();
+        affinity.forward(request.raw, reply.raw, id);
+        return reply;
+      });
+    }
     await app.register(async (scope: AnyFastify) => {
       await registerMcpRoutes(scope, handler, options);
     });
@@ -117,6 +155,7 @@ export class McpHttpServer {
       });
     }
     await app.listen({ port: this.#port, host: this.#host });
+    await affinity?.listen((req, res) => (app as unknown as FastifyInstance).routing(req, res));
     this.#url = listeningUrl(app, this.#tls, this.handler.options.path);
     return this.#url;
   }
@@ -136,9 +175,15 @@ export class McpHttpServer {
   /** Ends every session and stream, then stops listening. The McpServer stays open. */
   async close(): Promise<void> {
     await this.handler.close();
+    await this.#affinity?.close();
     await this.#app?.close();
   }
 }
+
+type ForwardedRequest = {
+  headers: IncomingMessage['headers'];
+  raw: IncomingMessage;
+};
 
 /** Creates an McpHttpServer and starts it. */
 export async function serveHttp(server: McpServer, options: HttpServerOptions = {}): Promise<McpHttpServer> {

@@ -224,6 +224,12 @@ export class McpHttpHandler {
     }
   }
 
+  /**
+   * What every legacy session id this handler creates starts with (default ''): `nmcp serve --processes N` gives each
+   * process its own, so that any process can tell which one owns a session (src/cluster/session-affinity.ts).
+   */
+  sessionIdPrefix = '';
+
   /** Open legacy sessions. */
   get sessionCount(): number {
     return this.#sessions.size;
@@ -339,8 +345,9 @@ export class McpHttpHandler {
         { 'retry-after': '1' },
       );
     }
-    // 128 random bits, base64url: unguessable, and visible ASCII as the spec requires.
-    const sessionId = randomBytes(16).toString('base64url');
+    // 128 random bits, base64url: unguessable, and visible ASCII as the spec requires. The prefix names the process
+    // that owns the session when several serve one port (src/cluster/session-affinity.ts).
+    const sessionId = this.sessionIdPrefix + randomBytes(16).toString('base64url');
     const transport = new SessionTransport({
       sessionId,
       eventStore: this.eventStore,

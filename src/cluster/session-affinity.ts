@@ -1,0 +1,147 @@
+/**
+ * Legacy HTTP sessions across the processes of `nmcp serve --http PORT --processes N`.
+ *
+ * node:cluster hands each new connection to the next process, so a client whose requests ride several connections
+ * (a pool, a reconnect, a GET stream beside its POSTs) reaches processes that do not hold its session. Two ways out:
+ * a shared session store, or a router that hands the request to the owning process. A legacy session is not data
+ * that could live in a store: it is a live McpServer session — handlers in flight, an open SSE stream, pending
+ * server→client requests — so it has to stay in the process that holds it. nmcp routes, and does it in the process
+ * the request lands on rather than in the primary: every session id starts with its owner's number (`2.` + 128 random
+ * bits), a request that names another process's session is piped as it is — headers and unread body, then the answer
+ * or the SSE stream back — to the owner over a Unix socket of its own, and every other request (stateless modern-era
+ * requests, initialize, a session's own requests on its keep-alive connection: the common case) is served where it
+ * lands with no hop at all. A router in the primary would put a hop on every request.
+ *
+ * When the owner is gone (it died and was restarted: its sessions died with it) the client gets 404 `Session not
+ * found`, which the spec tells it to answer with a new initialize.
+ */
+import { existsSync, unlinkSync } from 'node:fs';
+import { Agent, createServer, type IncomingMessage, request, type Server, type ServerResponse } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { SessionAffinity } from '../transport/http/server/http-server.js';
+
+/** JSON-RPC code of the HTTP transport's `Session not found` (mcp-http-handler.ts). */
+const SESSION_NOT_FOUND = -32001;
+
+/** Hop-by-hop headers: they describe one connection, not the message (and HTTP/2 refuses them). */
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'transfer-encoding',
+  'upgrade',
+  'te',
+  'trailer',
+  'http2-settings',
+]);
+
+/** The Unix socket where process `index` of the cluster whose primary is `primaryPid` takes forwarded requests. */
+export function sessionSocketPath(primaryPid: number, index: number): string {
+  return join(tmpdir(), `nmcp-${primaryPid}-${index}.sock`);
+}
+
+/** The owner's number in a session id this scheme made (`3.Xy…`), or undefined. */
+export function sessionOwner(sessionId: string): number | undefined {
+  const m = /^(\d{1,4})\./.exec(sessionId);
+  return m === null ? undefined : Number(m[1]);
+}
+
+function endToEnd(headers: IncomingMessage['headers']): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (value === undefined || name.startsWith(':') || HOP_BY_HOP.has(name)) continue;
+    out[name] = value;
+  }
+  return out;
+}
+
+function sessionNotFound(res: ServerResponse): void {
+  const body = JSON.stringify({
+    jsonrpc: '2.0',
+    id: null,
+    error: { code: SESSION_NOT_FOUND, message: 'Session not found' },
+  });
+  res.writeHead(404, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+  res.end(body);
+}
+
+export interface ProcessAffinityOptions {
+  /** This process's number (1 … N). */
+  index: number;
+  /** The primary's pid: names the sockets of this cluster. */
+  primaryPid: number;
+}
+
+/** The SessionAffinity of one process of the cluster (McpHttpServer.routeSessions). */
+export function processSessionAffinity(options: ProcessAffinityOptions): SessionAffinity {
+  const { index, primaryPid } = options;
+  // Keep-alive to the other processes: a session's requests reuse the hop's connection.
+  const agent = new Agent({ keepAlive: true });
+  let server: Server | undefined;
+  const own = sessionSocketPath(primaryPid, index);
+
+  return {
+    prefix: `${index}.`,
+
+    forward(req: IncomingMessage, res: ServerResponse, sessionId: string): void {
+      const owner = sessionOwner(sessionId);
+      if (owner === undefined || owner === index) {
+        sessionNotFound(res);
+        req.resume();
+        return;
+      }
+      const hop = request(
+        {
+          agent,
+          socketPath: sessionSocketPath(primaryPid, owner),
+          method: req.method,
+          path: req.url,
+          headers: endToEnd(req.headers),
+        },
+        (answer) => {
+          res.writeHead(answer.statusCode ?? 502, endToEnd(answer.headers));
+          // SSE: each event goes on as it comes (no buffering here).
+          res.flushHeaders();
+          answer.pipe(res);
+          answer.on('error', () => res.destroy());
+        },
+      );
+      hop.on('error', () => {
+        // The owner is gone (its socket refuses): its sessions went with it.
+        if (!res.headersSent) sessionNotFound(res);
+        else res.destroy();
+      });
+      // The client went away first (e.g. it closed its SSE stream): the owner sees its side close too.
+      res.on('close', () => {
+        if (!res.writableFinished) hop.destroy();
+      });
+      req.pipe(hop);
+    },
+
+    listen(handle: (req: IncomingMessage, res: ServerResponse) => void): Promise<void> {
+      server = createServer(handle);
+      // A socket left by this process's predecessor (it was killed, then restarted) is ours to replace.
+      if (existsSync(own)) unlinkSync(own);
+      const listening = server;
+      return new Promise((resolve, reject) => {
+        listening.once('error', reject);
+        // exclusive: node:cluster must not share this listener between processes: it is this process's own.
+        listening.listen({ path: own, exclusive: true }, () => {
+          listening.off('error', reject);
+          resolve();
+        });
+      });
+    },
+
+    async close(): Promise<void> {
+      agent.destroy();
+      const listening = server;
+      if (listening === undefined) return;
+      server = undefined;
+      listening.closeAllConnections();
+      await new Promise<void>((resolve) => listening.close(() => resolve()));
+      if (existsSync(own)) unlinkSync(own);
+    },
+  };
+}

@@ -1,0 +1,329 @@
+/**
+ * `nmcp serve --processes 2` through the built CLI: two server processes on one port. TCP connections spread over
+ * both; legacy HTTP sessions keep working whichever process a request lands on (every request on a new connection, so
+ * half of them land on the process that does not own the session and are forwarded); /metrics on the primary's
+ * --metrics-port and on the MCP port sums both processes; a killed process is restarted while its clients get errors,
+ * not hangs, and the other process's clients go on; SIGTERM closes everything and exits 0.
+ */
+import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
+import { request } from 'node:http';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { McpClient } from '../../src/client/mcp-client.js';
+import { StreamableHttpClientTransport } from '../../src/transport/http/client/transport.js';
+import { TcpClientTransport } from '../../src/transport/tcp/client-transport.js';
+import { freePort } from '../helpers/free-port.js';
+import { CLI, runCli } from '../helpers/run-cli.js';
+import { sample } from '../metrics/helpers.js';
+
+vi.setConfig({ testTimeout: 60_000, hookTimeout: 30_000 });
+
+const children: ChildProcessWithoutNullStreams[] = [];
+const clients: McpClient[] = [];
+afterEach(async () => {
+  for (const c of clients.splice(0)) await c.close().catch(() => {});
+  for (const child of children.splice(0)) {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGTERM');
+      await new Promise((r) => child.once('exit', r));
+    }
+  }
+});
+
+interface Cluster {
+  child: ChildProcessWithoutNullStreams;
+  /** Where it listens (tcp://… or http://…/mcp). */
+  listening: string;
+  pids: number[];
+  /** The primary's operations listener, with --metrics-port. */
+  ops: string | undefined;
+  stderr: () => string;
+  /** Resolves when stderr matches `re` (from the start). */
+  waitFor: (re: RegExp, timeoutMs?: number) => Promise<RegExpExecArray>;
+}
+
+async function serveCluster(args: string[]): Promise<Cluster> {
+  const child = spawn(process.execPath, [CLI, 'serve', '--example', 'everything', '--processes', '2', ...args], {
+    env: { ...process.env, NMCP_CLUSTER_PROCESSES: undefined },
+  });
+  children.push(child);
+  let err = '';
+  const waiters = new Set<() => void>();
+  child.stderr.setEncoding('utf8').on('data', (s: string) => {
+    err += s;
+    for (const w of [...waiters]) w();
+  });
+  const waitFor = (re: RegExp, timeoutMs = 20_000) =>
+    new Promise<RegExpExecArray>((resolve, reject) => {
+      const check = () => {
+        const m = re.exec(err);
+        if (m === null) return;
+        waiters.delete(check);
+        clearTimeout(timer);
+        resolve(m);
+      };
+      const timer = setTimeout(() => {
+        waiters.delete(check);
+        reject(new Error(`no ${re} on stderr in ${timeoutMs} ms: ${err}`));
+      }, timeoutMs);
+      waiters.add(check);
+      check();
+    });
+  const m = await waitFor(/listening on (\S+).* — 2 processes \(pids (\d+), (\d+)\)/);
+  const ops = args.includes('--metrics-port') ? (await waitFor(/operations on (\S+)\/metrics \(all/))[1] : undefined;
+  return {
+    child,
+    listening: m[1] as string,
+    pids: [Number(m[2]), Number(m[3])],
+    ops,
+    stderr: () => err,
+    waitFor,
+  };
+}
+
+async function tcpClient(port: number): Promise<McpClient> {
+  const client = new McpClient({ name: 'cluster-test', version: '1' }, { negotiation: 'legacy' });
+  clients.push(client);
+  await client.connect(new TcpClientTransport({ port }));
+  return client;
+}
+
+async function echo(client: McpClient, text: string): Promise<string> {
+  const result = await client.callTool({ name: 'echo', arguments: { text } });
+  return (result.content as { text: string }[])[0]?.text as string;
+}
+
+interface Posted {
+  status: number;
+  sessionId: string | undefined;
+  body: string;
+}
+
+/** One POST on a connection of its own (agent: false): node:cluster hands each new connection to the next process. */
+function post(url: string, body: unknown, sessionId?: string): Promise<Posted> {
+  const u = new URL(url);
+  return new Promise((resolve, reject) => {
+    const req = request(
+      {
+        agent: false,
+        host: u.hostname,
+        port: u.port,
+        path: u.pathname,
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          accept: 'application/json, text/event-stream',
+          ...(sessionId === undefined ? {} : { 'mcp-session-id': sessionId, 'mcp-protocol-version': '2025-06-18' }),
+        },
+      },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => {
+          text += c;
+        });
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, sessionId: res.headers['mcp-session-id'] as string, body: text }),
+        );
+      },
+    );
+    req.on('error', reject);
+    req.end(JSON.stringify(body));
+  });
+}
+
+/** Sessions opened on new connections until both processes own one. */
+async function sessionsOnBoth(url: string, count: number): Promise<string[]> {
+  const sessions: string[] = [];
+  for (let i = 0; i < 8 && (sessions.length < count || new Set(sessions.map((s) => s[0])).size < 2); i++) {
+    sessions.push(await openSession(url));
+    // initialize and initialized took two connections: one more, and the next session lands on the other process.
+    await post(url, { jsonrpc: '2.0', id: 1, method: 'tools/list' });
+  }
+  expect(new Set(sessions.map((s) => s[0])).size).toBe(2);
+  return sessions;
+}
+
+async function openSession(url: string): Promise<string> {
+  const init = await post(url, {
+    jsonrpc: '2.0',
+    id: 0,
+    method: 'initialize',
+    params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '1' } },
+  });
+  expect(init.status).toBe(200);
+  const id = init.sessionId as string;
+  expect(id).toMatch(/^[12]\./);
+  expect((await post(url, { jsonrpc: '2.0', method: 'notifications/initialized' }, id)).status).toBe(202);
+  return id;
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe('nmcp serve --processes 2', () => {
+  it('TCP: connections spread over both processes; /metrics on the primary sums them; /health lists both', async () => {
+    const c = await serveCluster(['--tcp', '0', '--metrics-port', String(await freePort())]);
+    const port = Number(new URL(c.listening).port);
+    const all: McpClient[] = [];
+    for (let i = 0; i < 4; i++) all.push(await tcpClient(port));
+    for (const [i, client] of all.entries()) {
+      for (let k = 0; k < 5; k++) expect(await echo(client, `c${i}-${k}`)).toBe(`c${i}-${k}`);
+    }
+    const info = (await (await fetch(`${c.ops}/info`)).json()) as {
+      processes: number;
+      cluster: { pid: number; info: { sessions: Record<string, number> } | null }[];
+    };
+    expect(info.processes).toBe(2);
+    expect(info.cluster.map((p) => p.pid).sort()).toEqual([...c.pids].sort());
+    // node:cluster's round robin hands each connection to the next free process: both have some.
+    const perProcess = info.cluster.map((p) => p.info?.sessions.tcp ?? 0);
+    expect(perProcess.every((n) => n > 0)).toBe(true);
+    expect(perProcess[0]! + perProcess[1]!).toBe(4);
+    const text = await (await fetch(`${c.ops}/metrics`)).text();
+    expect(
+      sample(text, 'nmcp_messages_total', { transport: 'tcp', direction: 'in', kind: 'request', method: 'tools/call' }),
+    ).toBe(20);
+    expect(sample(text, 'nmcp_connections', { transport: 'tcp' })).toBe(4);
+    expect(text).toMatch(/^nmcp_core_info\{core="(native|twin)",version="[^"]+"\} 1$/m);
+    const health = await fetch(`${c.ops}/health`);
+    expect(health.status).toBe(200);
+    const report = (await health.json()) as { status: string; processes: { status: string }[] };
+    expect(report.processes).toHaveLength(2);
+    expect((await fetch(`${c.ops}/ready`)).status).toBe(200);
+  });
+
+  it('a killed process is restarted: its clients get errors, not hangs; the others go on; new clients work', async () => {
+    const c = await serveCluster(['--tcp', '0', '--metrics-port', String(await freePort())]);
+    const port = Number(new URL(c.listening).port);
+    const all: McpClient[] = [];
+    for (let i = 0; i < 4; i++) all.push(await tcpClient(port));
+    for (const client of all) expect(await echo(client, 'before')).toBe('before');
+    const before = (await (await fetch(`${c.ops}/info`)).json()) as {
+      cluster: { info: { sessions: Record<string, number> } }[];
+    };
+    const onVictim = before.cluster[0]?.info.sessions.tcp as number;
+    expect(onVictim).toBeGreaterThan(0);
+    const victim = c.pids[0] as number;
+    process.kill(victim, 'SIGKILL');
+    await c.waitFor(new RegExp(`process 1 \\(pid ${victim}\\) exited \\(signal SIGKILL\\).*restarting it`));
+    const outcomes = await Promise.all(
+      all.map((client) =>
+        echo(client, 'after').then(
+          (text) => ({ ok: true as const, text }),
+          (err: Error & { code?: unknown }) => ({ ok: false as const, err }),
+        ),
+      ),
+    );
+    // The connections on the killed process fail their calls at once with an error; the others are answered.
+    expect(outcomes.filter((o) => !o.ok)).toHaveLength(onVictim);
+    for (const o of outcomes) if (o.ok) expect(o.text).toBe('after');
+    for (const o of outcomes) if (!o.ok) expect(o.err.message).toMatch(/clos|reset|EPIPE|ended/i);
+    const restarted = await c.waitFor(/process 1 restarted \(pid (\d+)\), listening again/);
+    const newPid = Number(restarted[1]);
+    expect(newPid).not.toBe(victim);
+    expect(alive(newPid)).toBe(true);
+    // New connections reach both processes again.
+    const fresh = await Promise.all(Array.from({ length: 2 }, () => tcpClient(port)));
+    for (const client of fresh) expect(await echo(client, 'again')).toBe('again');
+    const info = (await (await fetch(`${c.ops}/info`)).json()) as { cluster: { pid: number; restarts: number }[] };
+    expect(info.cluster.map((p) => p.pid).sort()).toEqual([newPid, c.pids[1]].sort());
+    expect(info.cluster.map((p) => p.restarts)).toEqual([1, 0]);
+  });
+
+  it('HTTP: legacy sessions work whichever process a request lands on; /metrics on the MCP port sums both', async () => {
+    const c = await serveCluster(['--http', '0']);
+    const url = c.listening;
+    const sessions = await sessionsOnBoth(url, 3);
+    for (let i = 0; i < 30; i++) {
+      const session = sessions[i % 3] as string;
+      const r = await post(
+        url,
+        { jsonrpc: '2.0', id: i + 1, method: 'tools/call', params: { name: 'echo', arguments: { text: `m${i}` } } },
+        session,
+      );
+      expect(r.status).toBe(200);
+      expect(r.body).toContain(`"text":"m${i}"`);
+    }
+    // A streamed (SSE) answer with progress notifications, forwarded event by event.
+    for (const session of sessions) {
+      const r = await post(
+        url,
+        {
+          jsonrpc: '2.0',
+          id: 100,
+          method: 'tools/call',
+          params: {
+            name: 'long_running_operation',
+            arguments: { steps: 3, delayMs: 20 },
+            _meta: { progressToken: 'p' },
+          },
+        },
+        session,
+      );
+      expect(r.status).toBe(200);
+      expect(r.body.match(/notifications\/progress/g)?.length).toBe(3);
+      expect(r.body).toContain('"id":100');
+    }
+    // A session id no process made, and one of a process that never existed.
+    expect((await post(url, { jsonrpc: '2.0', id: 1, method: 'ping' }, 'nosuch')).status).toBe(404);
+    expect((await post(url, { jsonrpc: '2.0', id: 1, method: 'ping' }, '7.nosuch')).status).toBe(404);
+    // Our own client, keep-alive pool and all.
+    const client = new McpClient({ name: 'cluster-http', version: '1' }, { negotiation: 'legacy' });
+    clients.push(client);
+    await client.connect(new StreamableHttpClientTransport(url));
+    for (let i = 0; i < 10; i++) expect(await echo(client, `k${i}`)).toBe(`k${i}`);
+    const text = await (await fetch(new URL('/metrics', url))).text();
+    expect(
+      sample(text, 'nmcp_messages_total', {
+        transport: 'http',
+        direction: 'in',
+        kind: 'request',
+        method: 'tools/call',
+      }),
+    ).toBe(30 + sessions.length + 10);
+  });
+
+  it('HTTP: a session whose process died answers 404 (the client initializes again), not a hang', async () => {
+    const c = await serveCluster(['--http', '0']);
+    const url = c.listening;
+    const sessions = await sessionsOnBoth(url, 2);
+    const lost = sessions.find((s) => s.startsWith('1.')) as string;
+    expect(lost).toBeDefined();
+    process.kill(c.pids[0] as number, 'SIGKILL');
+    await c.waitFor(/process 1 \(pid \d+\) exited/);
+    // Before and after the restart, on either process: 404 Session not found.
+    for (let i = 0; i < 4; i++) {
+      const r = await post(url, { jsonrpc: '2.0', id: i, method: 'ping' }, lost);
+      expect(r.status).toBe(404);
+      expect(JSON.parse(r.body)).toMatchObject({ error: { code: -32001, message: 'Session not found' } });
+    }
+    await c.waitFor(/process 1 restarted/);
+    const r = await post(url, { jsonrpc: '2.0', id: 9, method: 'ping' }, lost);
+    expect(r.status).toBe(404);
+    expect(await openSession(url)).toMatch(/^[12]\./);
+  });
+
+  it('SIGTERM closes every process and exits 0', async () => {
+    const c = await serveCluster(['--tcp', '0']);
+    c.child.kill('SIGTERM');
+    const code = await new Promise<number | null>((r) => c.child.once('exit', r));
+    expect(code).toBe(0);
+    expect(c.stderr()).toContain('nmcp serve: closing');
+    for (const pid of c.pids) expect(alive(pid)).toBe(false);
+  });
+
+  it('--processes is checked: a bad count, or with --stdio, is a usage error', async () => {
+    const bad = await runCli(['serve', '--tcp', '0', '--example', 'everything', '--processes', '0']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--processes needs a whole number from 1 to 1024');
+    const stdio = await runCli(['serve', '--stdio', '--example', 'everything', '--processes', '2']);
+    expect(stdio.code).toBe(2);
+    expect(stdio.stderr).toContain('--processes applies to --tcp, --unix and --http');
+  });
+});
