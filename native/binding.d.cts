@@ -33,6 +33,28 @@ export declare class BindingDecoder {
 export declare class BindingRouter {
   /** A router with an empty table; the options are validated as `updateConfig` validates them. */
   constructor(enableRouteCache: boolean, cacheTtlMs: number, maxCacheEntries: number, enableStatsCollection: boolean)
+  /**
+   * A handle on the table another router published with `share()` (on this thread or any other of the process):
+   * the same table, not a copy, with a cache and counters of its own. Throws when no table is published under `id`
+   * (never was, was withdrawn with `unshare()`, or is gone).
+   */
+  static attach(id: number): BindingRouter
+  /**
+   * Publishes this router's table for other threads and returns its id (for `BindingRouter.attach`). The first call
+   * moves a local table into shared form — its routes, cache, counters and message counts carry over; from then on
+   * every change publishes a new snapshot (a copy of the table that shares each untouched server's routes). Calling
+   * it again publishes the same id again.
+   */
+  share(): number
+  /**
+   * Withdraws this table's id: later `attach` calls fail; handles already attached keep working (the table lives
+   * while any handle does). Returns whether it was published.
+   */
+  unshare(): boolean
+  /** The id of the shared table this router is a handle on, or null for a local router. */
+  get sharedId(): number | null
+  /** Handles alive on this router's shared table (1 for a local router). */
+  get handles(): number
   /** Changes the options given (undefined keeps one) at once, or throws naming the bad key and changes nothing. */
   updateConfig(enableRouteCache?: boolean | undefined | null, cacheTtlMs?: number | undefined | null, maxCacheEntries?: number | undefined | null, enableStatsCollection?: boolean | undefined | null): void
   registerServer(id: number): void

@@ -3,6 +3,8 @@
  * Normative description: docs/core-api.md. Keep this file, the Rust binding and the twin in step.
  */
 
+import type { MessagePort, TransferListItem } from 'node:worker_threads';
+
 /** Framing codes (docs/core-api.md §Framings). */
 export const Framing = { NDJSON: 0, LENGTH_PREFIXED: 1 } as const;
 export type FramingCode = (typeof Framing)[keyof typeof Framing];
@@ -171,6 +173,26 @@ export interface BindingRouter {
   routesJson(): string;
 }
 
+/**
+ * A route table published for other threads of this process (docs/registry.md §Sharing the table with worker threads),
+ * made by `CoreBinding.shareRouter` and attached with `CoreBinding.attachRouter`. Native: a process-wide id of one
+ * table owned by the core; any number of threads attach by it. Twin: the table's state when shared plus a MessagePort
+ * its later changes arrive on — one handle per attaching thread. Pass it to the worker in `workerData` or a message
+ * with `transferList: [...handle.transferList]`.
+ */
+export interface SharedRouterHandle {
+  readonly kind: 'nmcp.route-table';
+  readonly core: 'native' | 'ts';
+  /** The table's id (native: what `BindingRouter.attach` takes). */
+  readonly id: number;
+  /** The process the table lives in: a handle means nothing in another one. */
+  readonly pid: number;
+  /** Twin only: the operations that rebuild the table as it was when shared, and the port later changes arrive on. */
+  readonly replica?: { readonly ops: readonly unknown[]; readonly port: MessagePort };
+  /** What postMessage must transfer along with the handle (empty for native). */
+  readonly transferList: readonly TransferListItem[];
+}
+
 /** What a core backend provides. */
 export interface CoreBinding {
   /** Creates a router; throws when an option is out of range (the same checks as updateConfig). */
@@ -182,6 +204,19 @@ export interface CoreBinding {
   ): BindingRouter;
   /** Creates a decoder; throws when framing or maxMessageSize is out of range. */
   createDecoder(framing: number, maxMessageSize: number): BindingDecoder;
+  /**
+   * Publishes a router (made by this binding) for other threads. Native: the first call moves its table into the
+   * shared form (the core's RCU snapshot; routes, cache and counts carry over) and every call returns a handle with
+   * the same id. Twin: a handle carrying the table's state and a port that receives every later change.
+   */
+  shareRouter(router: BindingRouter): SharedRouterHandle;
+  /** Stops new attaches to a router's shared table; routers already attached keep working. Whether it was shared. */
+  unshareRouter(router: BindingRouter): boolean;
+  /**
+   * A router over the table a handle names (native: the same table, a cache and counters of its own; twin: a replica
+   * kept up to date from the owner's changes). Throws when the handle is unknown or was released.
+   */
+  attachRouter(handle: SharedRouterHandle): BindingRouter;
   /** Writes cols 3..7 of a record (packed envelope, idStart, idEnd, methodStart, methodEnd) into out[0..5]. */
   scanEnvelope(frame: Uint8Array, out: Int32Array): void;
   /** Frames `count` contiguous payloads into dst; returns bytes written or -(i+1) for the first refused payload. */

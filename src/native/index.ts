@@ -8,18 +8,35 @@
 
 import { createRequire } from 'node:module';
 import { ErrorCode, NmcpError } from '../errors.js';
-import { type BindingDecoder, type BindingRouter, type CoreBinding, Framing } from './binding-types.js';
+import {
+  type BindingDecoder,
+  type BindingRouter,
+  type CoreBinding,
+  Framing,
+  type SharedRouterHandle,
+} from './binding-types.js';
 import { twinBinding } from './twin/index.js';
+
+/** The native router's own methods beyond the shared interface: publishing its table to other threads. */
+interface NativeRouter extends BindingRouter {
+  share(): number;
+  unshare(): boolean;
+  readonly sharedId: number | null;
+  readonly handles: number;
+}
 
 /** What the generated loader exports (see native/binding.d.cts). */
 interface NativeExports {
   BindingDecoder: new (framing: number, maxMessageSize: number) => BindingDecoder;
-  BindingRouter: new (
-    enableRouteCache: boolean,
-    cacheTtlMs: number,
-    maxCacheEntries: number,
-    enableStatsCollection: boolean,
-  ) => BindingRouter;
+  BindingRouter: {
+    new (
+      enableRouteCache: boolean,
+      cacheTtlMs: number,
+      maxCacheEntries: number,
+      enableStatsCollection: boolean,
+    ): NativeRouter;
+    attach(id: number): NativeRouter;
+  };
   scanEnvelope(frame: Uint8Array, out: Int32Array): void;
   encodeFrames: CoreBinding['encodeFrames'];
   encodeJoined: CoreBinding['encodeJoined'];
@@ -41,8 +58,24 @@ export interface CoreInfo {
   readonly version: string;
 }
 
+function nativeRouter(native: NativeExports, router: BindingRouter): NativeRouter {
+  if (!(router instanceof native.BindingRouter)) {
+    throw new TypeError('the router was not made by the native core: share it with the core that made it');
+  }
+  return router;
+}
+
 function fromNative(native: NativeExports): CoreBinding {
   return {
+    shareRouter: (router): SharedRouterHandle => ({
+      kind: 'nmcp.route-table',
+      core: 'native',
+      id: nativeRouter(native, router).share(),
+      pid: process.pid,
+      transferList: [],
+    }),
+    unshareRouter: (router) => nativeRouter(native, router).unshare(),
+    attachRouter: (handle) => native.BindingRouter.attach(handle.id),
     createDecoder: (framing, maxMessageSize) => new native.BindingDecoder(framing, maxMessageSize),
     createRouter: (enableRouteCache, cacheTtlMs, maxCacheEntries, enableStats) =>
       new native.BindingRouter(enableRouteCache, cacheTtlMs, maxCacheEntries, enableStats),

@@ -2,11 +2,20 @@
 //! are rare); lookups are batched: one call routes every frame record of a decoded chunk (`routeRecords`) or a list of
 //! methods (`routeMethods`), writing (kind, value) pairs into a JS-owned Uint32Array. The route snapshot comes back as
 //! one JSON text for `JSON.parse` (no JS objects are built here).
+//!
+//! A router is either local (a `Router` owned by this object) or a handle on a shared table (nmcp-core
+//! `SharedTable`): `share()` moves a local router's table into shared form and publishes it under a process-wide id;
+//! `BindingRouter.attach(id)` — on any thread of the process, e.g. a worker thread that loaded this same addon — makes
+//! another handle on the same table (an `Arc`, no copy). Both kinds serve every method alike; a batch of lookups on a
+//! shared table reads one snapshot and takes only the handle's own lock.
 
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
 use nmcp_core::framing::Status as RecordStatus;
-use nmcp_core::route::{RouteConfig, RouteConfigUpdate, Router, TableError, Target};
+use nmcp_core::route::{
+    self, Reader, RouteConfig, RouteConfigUpdate, RouteEntry, Router, SharedRouter, SharedTable,
+    TableError, Target,
+};
 use nmcp_core::{ValueType, RECORD_STRIDE};
 
 use crate::{out_slice, to_napi, to_u64, AsMutSlice};
@@ -79,10 +88,47 @@ fn push_json_string(json: &mut String, bytes: &[u8]) {
     json.push('"');
 }
 
+/// One lookup, on a local router or in a batch on a shared table (static dispatch in the batch loops).
+trait Lookup {
+    fn lookup(&mut self, transport: u32, method: &[u8], now: u64) -> Option<Target>;
+}
+
+impl Lookup for Router {
+    fn lookup(&mut self, transport: u32, method: &[u8], now: u64) -> Option<Target> {
+        Router::lookup(self, transport, method, now)
+    }
+}
+
+impl Lookup for Reader<'_> {
+    fn lookup(&mut self, transport: u32, method: &[u8], now: u64) -> Option<Target> {
+        Reader::lookup(self, transport, method, now)
+    }
+}
+
+// The local router is the common case and lives inline: the napi object holding this is on the heap already, and
+// boxing it would only add a pointer to chase per batch.
+#[allow(clippy::large_enum_variant)]
+enum Inner {
+    Local(Router),
+    Shared(SharedRouter),
+}
+
 /// The route table with its LRU/TTL cache and stats.
 #[napi]
 pub struct BindingRouter {
-    inner: Router,
+    inner: Inner,
+}
+
+/// Runs `$body` with `$t` bound to the table to change: the local router, or the shared table through one atomic
+/// update.
+macro_rules! change {
+    ($self:ident, |$t:ident| $body:expr) => {
+        match &mut $self.inner {
+            Inner::Local($t) => $body,
+            Inner::Shared(h) => h.table().update(|$t| $body),
+        }
+        .map_err(table_err)
+    };
 }
 
 #[napi]
@@ -95,20 +141,81 @@ impl BindingRouter {
         max_cache_entries: f64,
         enable_stats_collection: bool,
     ) -> Result<Self> {
-        let mut inner = Router::new(RouteConfig::default());
-        Self::apply(
-            &mut inner,
+        let mut this = Self {
+            inner: Inner::Local(Router::new(RouteConfig::default())),
+        };
+        this.apply(
             Some(enable_route_cache),
             Some(cache_ttl_ms),
             Some(max_cache_entries),
             Some(enable_stats_collection),
         )?;
-        inner.reset_stats();
-        Ok(Self { inner })
+        this.reset_stats();
+        Ok(this)
+    }
+
+    /// A handle on the table another router published with `share()` (on this thread or any other of the process):
+    /// the same table, not a copy, with a cache and counters of its own. Throws when no table is published under `id`
+    /// (never was, was withdrawn with `unshare()`, or is gone).
+    #[napi(factory, catch_unwind)]
+    pub fn attach(id: u32) -> Result<Self> {
+        let table = route::published(id).ok_or_else(|| {
+            Error::new(
+                Status::InvalidArg,
+                format!("route table {id} is not shared (unknown id, or released with unshare)"),
+            )
+        })?;
+        Ok(Self {
+            inner: Inner::Shared(table.handle()),
+        })
+    }
+
+    /// Publishes this router's table for other threads and returns its id (for `BindingRouter.attach`). The first call
+    /// moves a local table into shared form — its routes, cache, counters and message counts carry over; from then on
+    /// every change publishes a new snapshot (a copy of the table that shares each untouched server's routes). Calling
+    /// it again publishes the same id again.
+    #[napi(catch_unwind)]
+    pub fn share(&mut self) -> u32 {
+        if let Inner::Local(r) = &mut self.inner {
+            let (_, handle) = SharedTable::from_router(std::mem::take(r));
+            self.inner = Inner::Shared(handle);
+        }
+        match &self.inner {
+            Inner::Shared(h) => route::publish(h.table()),
+            Inner::Local(_) => unreachable!("made shared above"),
+        }
+    }
+
+    /// Withdraws this table's id: later `attach` calls fail; handles already attached keep working (the table lives
+    /// while any handle does). Returns whether it was published.
+    #[napi(catch_unwind)]
+    pub fn unshare(&self) -> bool {
+        match &self.inner {
+            Inner::Shared(h) => route::unpublish(h.table().id()),
+            Inner::Local(_) => false,
+        }
+    }
+
+    /// The id of the shared table this router is a handle on, or null for a local router.
+    #[napi(getter)]
+    pub fn shared_id(&self) -> Option<u32> {
+        match &self.inner {
+            Inner::Shared(h) => Some(h.table().id()),
+            Inner::Local(_) => None,
+        }
+    }
+
+    /// Handles alive on this router's shared table (1 for a local router).
+    #[napi(getter)]
+    pub fn handles(&self) -> u32 {
+        match &self.inner {
+            Inner::Shared(h) => h.table().handles() as u32,
+            Inner::Local(_) => 1,
+        }
     }
 
     fn apply(
-        inner: &mut Router,
+        &mut self,
         enable_route_cache: Option<bool>,
         cache_ttl_ms: Option<f64>,
         max_cache_entries: Option<f64>,
@@ -121,7 +228,11 @@ impl BindingRouter {
             max_cache_entries: max.map(|v| u32::try_from(v).unwrap_or(u32::MAX)),
             enable_stats_collection,
         };
-        inner.update_config(&update).map_err(to_napi)?;
+        match &mut self.inner {
+            Inner::Local(r) => r.update_config(&update),
+            Inner::Shared(h) => h.table().update_config(&update),
+        }
+        .map_err(to_napi)?;
         Ok(())
     }
 
@@ -134,8 +245,7 @@ impl BindingRouter {
         max_cache_entries: Option<f64>,
         enable_stats_collection: Option<bool>,
     ) -> Result<()> {
-        Self::apply(
-            &mut self.inner,
+        self.apply(
             enable_route_cache,
             cache_ttl_ms,
             max_cache_entries,
@@ -145,22 +255,22 @@ impl BindingRouter {
 
     #[napi(catch_unwind)]
     pub fn register_server(&mut self, id: u32) -> Result<()> {
-        self.inner.register_server(id).map_err(table_err)
+        change!(self, |t| t.register_server(id))
     }
 
     #[napi(catch_unwind)]
     pub fn unregister_server(&mut self, id: u32) -> Result<()> {
-        self.inner.unregister_server(id).map_err(table_err)
+        change!(self, |t| t.unregister_server(id))
     }
 
     #[napi(catch_unwind)]
     pub fn register_transport(&mut self, id: u32) -> Result<()> {
-        self.inner.register_transport(id).map_err(table_err)
+        change!(self, |t| t.register_transport(id))
     }
 
     #[napi(catch_unwind)]
     pub fn unregister_transport(&mut self, id: u32) -> Result<()> {
-        self.inner.unregister_transport(id).map_err(table_err)
+        change!(self, |t| t.unregister_transport(id))
     }
 
     /// Binds a transport to a server; a negative server unbinds it.
@@ -176,23 +286,18 @@ impl BindingRouter {
                 )
             })?)
         };
-        self.inner
-            .bind_transport(transport, server)
-            .map_err(table_err)
+        change!(self, |t| t.bind_transport(transport, server))
     }
 
     #[napi(catch_unwind)]
     pub fn set_route(&mut self, server: u32, method: String, kind: u32, value: u32) -> Result<()> {
-        self.inner
-            .set_route(server, method.as_bytes(), target(kind, value)?)
-            .map_err(table_err)
+        let target = target(kind, value)?;
+        change!(self, |t| t.set_route(server, method.as_bytes(), target))
     }
 
     #[napi(catch_unwind)]
     pub fn remove_route(&mut self, server: u32, method: String) -> Result<bool> {
-        self.inner
-            .remove_route(server, method.as_bytes())
-            .map_err(table_err)
+        change!(self, |t| t.remove_route(server, method.as_bytes()))
     }
 
     /// Sets the server's route for methods without their own; kind 0 removes it.
@@ -203,7 +308,7 @@ impl BindingRouter {
         } else {
             Some(target(kind, value)?)
         };
-        self.inner.set_fallback(server, t).map_err(table_err)
+        change!(self, |table| table.set_fallback(server, t))
     }
 
     /// Routes `count` methods (the bytes of method i are `methods[ends[i-1]..ends[i]]`) arriving on `transport`,
@@ -227,22 +332,13 @@ impl BindingRouter {
             ));
         }
         let now = now(now_ms)?;
-        let mut start = 0usize;
-        let mut routed = 0;
-        for (i, &end) in ends[..count].iter().enumerate() {
-            let end = end as usize;
-            if end < start || end > methods.len() {
-                return Err(Error::new(
-                    Status::InvalidArg,
-                    format!("ends[{i}] = {end} is out of order or past the methods"),
-                ));
+        let ends = &ends[..count];
+        match &mut self.inner {
+            Inner::Local(r) => route_methods_in(r, transport, methods, ends, now, out),
+            Inner::Shared(h) => {
+                route_methods_in(&mut h.reader(), transport, methods, ends, now, out)
             }
-            let route = self.inner.lookup(transport, &methods[start..end], now);
-            routed += u32::from(route.is_some());
-            write_route(out, i, route);
-            start = end;
         }
-        Ok(routed)
     }
 
     /// Routes the frame records `first..first+count` of a decoder's `records` (as `push` wrote them for `chunk`; a
@@ -288,34 +384,22 @@ impl BindingRouter {
         now: u64,
         out: &mut [u32],
     ) -> u32 {
-        let mut routed = 0;
-        for i in 0..count {
-            let r = &records[RECORD_STRIDE * (1 + first + i)..RECORD_STRIDE * (2 + first + i)];
-            let packed = r[3] as u32;
-            let (frame, ok) = if r[0] == RecordStatus::Frame as i32 {
-                let (s, e) = (r[1] as usize, r[2] as usize);
-                (chunk.get(s..e), true)
-            } else if r[0] == RecordStatus::FrameAssembled as i32 {
-                (Some(assembled), true)
-            } else {
-                (None, false)
-            };
-            let method_type = (packed >> 12) & 0xf;
-            if !ok || method_type != ValueType::String as u32 {
-                write_route(out, i, None);
-                continue;
-            }
-            if (packed >> 16) & 1 == 1 {
-                out[2 * i] = ESCAPED;
-                out[2 * i + 1] = 0;
-                continue;
-            }
-            let method = frame.and_then(|f| f.get(r[6] as usize..r[7] as usize));
-            let route = method.and_then(|m| self.inner.lookup(transport, m, now));
-            routed += u32::from(route.is_some());
-            write_route(out, i, route);
+        match &mut self.inner {
+            Inner::Local(r) => route_range_in(
+                r, transport, chunk, assembled, records, first, count, now, out,
+            ),
+            Inner::Shared(h) => route_range_in(
+                &mut h.reader(),
+                transport,
+                chunk,
+                assembled,
+                records,
+                first,
+                count,
+                now,
+                out,
+            ),
         }
-        routed
     }
 
     /// Writes lookups, hits, misses, unrouted, evictions, expirations, invalidations, entries into `out[0..8]`.
@@ -325,7 +409,10 @@ impl BindingRouter {
         if out.len() < STATS_LEN {
             return Err(Error::new(Status::InvalidArg, "out must hold 8 values"));
         }
-        let s = self.inner.stats();
+        let s = match &self.inner {
+            Inner::Local(r) => r.stats(),
+            Inner::Shared(h) => h.table().stats(),
+        };
         let values = [
             s.lookups,
             s.hits,
@@ -345,20 +432,31 @@ impl BindingRouter {
     /// Zeroes the counters.
     #[napi(catch_unwind)]
     pub fn reset_stats(&mut self) {
-        self.inner.reset_stats();
+        match &mut self.inner {
+            Inner::Local(r) => r.reset_stats(),
+            Inner::Shared(h) => h.table().reset_stats(),
+        }
     }
 
     /// Drops the cache entries past their TTL at `nowMs`; returns how many.
     #[napi(catch_unwind)]
     pub fn sweep(&mut self, now_ms: f64) -> Result<u32> {
-        Ok(self.inner.sweep(now(now_ms)?) as u32)
+        let now = now(now_ms)?;
+        Ok(match &mut self.inner {
+            Inner::Local(r) => r.sweep(now),
+            Inner::Shared(h) => h.table().sweep(now),
+        } as u32)
     }
 
     /// Every route as JSON: `[{"server":1,"method":"tools/call"|null,"kind":1,"value":7,"messages":12}, …]`.
     #[napi(catch_unwind)]
     pub fn routes_json(&self) -> String {
         let mut json = String::from("[");
-        for (i, r) in self.inner.routes().into_iter().enumerate() {
+        let routes: Vec<RouteEntry> = match &self.inner {
+            Inner::Local(r) => r.routes(),
+            Inner::Shared(h) => h.table().routes(),
+        };
+        for (i, r) in routes.into_iter().enumerate() {
             if i > 0 {
                 json.push(',');
             }
@@ -376,4 +474,74 @@ impl BindingRouter {
         json.push(']');
         json
     }
+}
+
+/// The loop of `routeMethods` (the caller has checked `out` holds 2 × ends.len() values).
+fn route_methods_in(
+    l: &mut impl Lookup,
+    transport: u32,
+    methods: &[u8],
+    ends: &[u32],
+    now: u64,
+    out: &mut [u32],
+) -> Result<u32> {
+    let mut start = 0usize;
+    let mut routed = 0;
+    for (i, &end) in ends.iter().enumerate() {
+        let end = end as usize;
+        if end < start || end > methods.len() {
+            return Err(Error::new(
+                Status::InvalidArg,
+                format!("ends[{i}] = {end} is out of order or past the methods"),
+            ));
+        }
+        let route = l.lookup(transport, &methods[start..end], now);
+        routed += u32::from(route.is_some());
+        write_route(out, i, route);
+        start = end;
+    }
+    Ok(routed)
+}
+
+/// The loop of `routeRecords` / `pushRouted` (see `BindingRouter::route_range`).
+#[allow(clippy::too_many_arguments)]
+fn route_range_in(
+    l: &mut impl Lookup,
+    transport: u32,
+    chunk: &[u8],
+    assembled: &[u8],
+    records: &[i32],
+    first: usize,
+    count: usize,
+    now: u64,
+    out: &mut [u32],
+) -> u32 {
+    let mut routed = 0;
+    for i in 0..count {
+        let r = &records[RECORD_STRIDE * (1 + first + i)..RECORD_STRIDE * (2 + first + i)];
+        let packed = r[3] as u32;
+        let (frame, ok) = if r[0] == RecordStatus::Frame as i32 {
+            let (s, e) = (r[1] as usize, r[2] as usize);
+            (chunk.get(s..e), true)
+        } else if r[0] == RecordStatus::FrameAssembled as i32 {
+            (Some(assembled), true)
+        } else {
+            (None, false)
+        };
+        let method_type = (packed >> 12) & 0xf;
+        if !ok || method_type != ValueType::String as u32 {
+            write_route(out, i, None);
+            continue;
+        }
+        if (packed >> 16) & 1 == 1 {
+            out[2 * i] = ESCAPED;
+            out[2 * i + 1] = 0;
+            continue;
+        }
+        let method = frame.and_then(|f| f.get(r[6] as usize..r[7] as usize));
+        let route = method.and_then(|m| l.lookup(transport, m, now));
+        routed += u32::from(route.is_some());
+        write_route(out, i, route);
+    }
+    routed
 }

@@ -3,7 +3,7 @@
  * addon, byte for byte, when the addon is missing or disabled.
  */
 
-import type { BindingDecoder, CoreBinding, SocketOptionValues } from '../binding-types.js';
+import type { BindingDecoder, BindingRouter, CoreBinding, SocketOptionValues } from '../binding-types.js';
 import { Framing } from '../binding-types.js';
 import { checkFramingOptions, encodeFrames, encodeJoined } from './encode.js';
 import { scanEnvelope } from './envelope.js';
@@ -26,8 +26,18 @@ function getSocketOptions(_fd: number, out: Int32Array): void {
   out.fill(-1, 0, 6);
 }
 
+function twinRouter(router: BindingRouter): TwinRouter {
+  if (!(router instanceof TwinRouter)) {
+    throw new TypeError('the router was not made by the TypeScript twin: share it with the core that made it');
+  }
+  return router;
+}
+
 export const twinBinding: CoreBinding = {
   createDecoder,
+  shareRouter: (router) => twinRouter(router).share(),
+  unshareRouter: (router) => twinRouter(router).unshare(),
+  attachRouter: (handle) => TwinRouter.attach(handle),
   createRouter: (enableRouteCache, cacheTtlMs, maxCacheEntries, enableStats) =>
     new TwinRouter(enableRouteCache, cacheTtlMs, maxCacheEntries, enableStats),
   scanEnvelope,
