@@ -197,8 +197,10 @@ export type {
   RouteRegistryStats,
   RouteSnapshot,
   RouteTarget,
+  SharedRouteTableHandle,
+  SharedRouteTableInit,
 } from './registry/route-registry.js';
-export { decodeTarget, RouteRegistry } from './registry/route-registry.js';
+export { decodeTarget, RouteLookups, RouteRegistry, SharedRouteTable } from './registry/route-registry.js';
 // MCP server (src/server). Wire types shared with the client (Implementation, CallToolResult, …) come from
 // src/server/index.ts and src/client/index.ts; only server-specific names are exported here.
 export type {

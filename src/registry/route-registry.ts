@@ -7,6 +7,11 @@
  * Lookups are batched: `routeFrames` routes every frame of a decoder's last chunk in one crossing (no method string is
  * made), `routeMethods` a list of methods. A change to the table is seen by the very next lookup; `updateConfig`
  * applies at once, without dropping anything in flight (docs/registry.md).
+ *
+ * Worker threads: `share()` publishes the table and returns a handle to pass to a worker, where
+ * `SharedRouteTable.attach(handle)` routes through the same table — native: one table owned by the core, read by every
+ * thread without a lock; twin: a replica per thread fed with the owner's changes (docs/registry.md §Sharing the table
+ * with worker threads).
  */
 
 import { Buffer } from 'node:buffer';
@@ -15,8 +20,15 @@ import { DEFAULT_ROUTE_REGISTRY_OPTIONS, ROUTE_REGISTRY_RULES, type RouteRegistr
 import { resolveOptions } from '../config/options.js';
 import { ErrorCode, NmcpError } from '../errors.js';
 import type { FrameDecoder } from '../framing/frame-decoder.js';
-import { type BindingRouter, type CoreBinding, RouteKind } from '../native/binding-types.js';
-import { core as activeCore } from '../native/index.js';
+import { type BindingRouter, type CoreBinding, RouteKind, type SharedRouterHandle } from '../native/binding-types.js';
+import { core as activeCore, activeCore as activeCoreInfo, loadNativeBinding, twinBinding } from '../native/index.js';
+
+/**
+ * A route table published for other threads by `RouteRegistry.share()`: pass it to a worker (in `workerData` or a
+ * message, with `transferList: [...handle.transferList]`) and attach there with `SharedRouteTable.attach(handle)`.
+ * Native handles name one table and serve any number of threads; a twin handle carries a port and serves one.
+ */
+export type SharedRouteTableHandle = SharedRouterHandle;
 
 /** Where a message goes: a handler of the bound server (an index of the caller's), or an upstream server. */
 export type RouteTarget = { readonly handler: number } | { readonly upstream: number };
@@ -50,6 +62,11 @@ export interface RouteRegistryInit extends Partial<RouteRegistryOptions> {
   /** The core to use (default: the active one). */
   core?: CoreBinding;
   /** Milliseconds from any fixed origin (default performance.now): the cache's clock. */
+  now?: () => number;
+}
+
+export interface SharedRouteTableInit {
+  /** Milliseconds from any fixed origin (default performance.now): this thread's cache clock. */
   now?: () => number;
 }
 
@@ -95,91 +112,24 @@ function coded<T>(fn: () => T): T {
   }
 }
 
-export class RouteRegistry {
+/**
+ * The lookups, stats and route listing that a registry and a table attached in another thread share (batched: one
+ * crossing into the core per chunk or list of methods).
+ */
+export abstract class RouteLookups {
   readonly #router: BindingRouter;
   readonly #now: () => number;
-  #options: Readonly<RouteRegistryOptions>;
   readonly #stats = new Float64Array(8);
   #out = new Uint32Array(2 * 256);
 
-  constructor(init: RouteRegistryInit = {}) {
-    const { core = activeCore, now = () => performance.now(), ...options } = init;
-    this.#options = resolveOptions('registry', DEFAULT_ROUTE_REGISTRY_OPTIONS, ROUTE_REGISTRY_RULES, options);
-    const o = this.#options;
-    this.#router = core.createRouter(o.enableRouteCache, o.cacheTtlMs, o.maxCacheEntries, o.enableStatsCollection);
+  protected constructor(router: BindingRouter, now: () => number) {
+    this.#router = router;
     this.#now = now;
   }
 
-  /** The options in force. */
-  get options(): Readonly<RouteRegistryOptions> {
-    return this.#options;
-  }
-
-  /**
-   * Changes options live: the next lookup uses them; nothing in flight is dropped. Turning the cache off empties it;
-   * a lower maxCacheEntries evicts the least recently used routes; a new cacheTtlMs applies to routes cached from now
-   * on. An invalid value throws NMCP_ERR_INVALID_OPTION naming the key, and the old options stay.
-   */
-  updateConfig(update: Partial<RouteRegistryOptions>): Readonly<RouteRegistryOptions> {
-    const next = resolveOptions('registry', this.#options, ROUTE_REGISTRY_RULES, update);
-    coded(() =>
-      this.#router.updateConfig(
-        next.enableRouteCache,
-        next.cacheTtlMs,
-        next.maxCacheEntries,
-        next.enableStatsCollection,
-      ),
-    );
-    this.#options = next;
-    return next;
-  }
-
-  registerServer(id: number): void {
-    checkId('server', id);
-    coded(() => this.#router.registerServer(id));
-  }
-
-  /** Removes a server and its routes; transports bound to it stay registered, unbound. */
-  unregisterServer(id: number): void {
-    checkId('server', id);
-    coded(() => this.#router.unregisterServer(id));
-  }
-
-  registerTransport(id: number): void {
-    checkId('transport', id);
-    coded(() => this.#router.registerTransport(id));
-  }
-
-  unregisterTransport(id: number): void {
-    checkId('transport', id);
-    coded(() => this.#router.unregisterTransport(id));
-  }
-
-  /** Binds a transport to a server (replacing its binding); null unbinds it. */
-  bindTransport(transportId: number, serverId: number | null): void {
-    checkId('transport', transportId);
-    if (serverId !== null) checkId('server', serverId);
-    coded(() => this.#router.bindTransport(transportId, serverId ?? -1));
-  }
-
-  /** Routes `method` on a server to a target (replacing the route it had). */
-  setRoute(serverId: number, method: string, target: RouteTarget): void {
-    checkId('server', serverId);
-    const [kind, value] = encodeTarget(target);
-    coded(() => this.#router.setRoute(serverId, method, kind, value));
-  }
-
-  /** Removes a route; returns whether there was one. */
-  removeRoute(serverId: number, method: string): boolean {
-    checkId('server', serverId);
-    return coded(() => this.#router.removeRoute(serverId, method));
-  }
-
-  /** The route for methods of a server that have none of their own (null removes it). */
-  setFallback(serverId: number, target: RouteTarget | null): void {
-    checkId('server', serverId);
-    const [kind, value] = target === null ? [RouteKind.NONE, 0] : encodeTarget(target);
-    coded(() => this.#router.setFallback(serverId, kind, value));
+  /** The core's router (for subclasses). */
+  protected get router(): BindingRouter {
+    return this.#router;
   }
 
   #outFor(count: number): Uint32Array {
@@ -291,5 +241,180 @@ export class RouteRegistry {
       target: decodeTarget(r.kind, r.value) as RouteTarget,
       messages: r.messages,
     }));
+  }
+}
+
+/** The route table of this thread's servers and transports, with its cache and stats (see the module docs). */
+export class RouteRegistry extends RouteLookups {
+  readonly #core: CoreBinding;
+  #options: Readonly<RouteRegistryOptions>;
+
+  constructor(init: RouteRegistryInit = {}) {
+    const { core = activeCore, now = () => performance.now(), ...options } = init;
+    const o = resolveOptions('registry', DEFAULT_ROUTE_REGISTRY_OPTIONS, ROUTE_REGISTRY_RULES, options);
+    super(core.createRouter(o.enableRouteCache, o.cacheTtlMs, o.maxCacheEntries, o.enableStatsCollection), now);
+    this.#core = core;
+    this.#options = o;
+  }
+
+  /**
+   * Publishes the table for worker threads of this process and returns a handle to attach with
+   * `SharedRouteTable.attach` (docs/registry.md §Sharing the table with worker threads). Native: the first call moves
+   * the table into the core's shared form — every thread reads the same table, changes made here are seen by every
+   * thread's next lookup — and each call returns a handle with the same id, usable by any number of threads. Twin: each
+   * call returns a handle for one thread, carrying the table's state and a port its later changes arrive on.
+   */
+  share(): SharedRouteTableHandle {
+    return coded(() => this.#core.shareRouter(this.router));
+  }
+
+  /**
+   * Refuses later attaches with the handles given out (NMCP_ERR_INVALID_ROUTE); tables already attached keep working
+   * and keep seeing this registry's changes. Returns whether the table was shared. `share()` publishes it again.
+   */
+  unshare(): boolean {
+    return coded(() => this.#core.unshareRouter(this.router));
+  }
+
+  /** `SharedRouteTable.attach(handle, init)`: the table a handle from `share()` names, in this thread. */
+  static attach(handle: SharedRouteTableHandle, init: SharedRouteTableInit = {}): SharedRouteTable {
+    return SharedRouteTable.attach(handle, init);
+  }
+
+  /** The options in force. */
+  get options(): Readonly<RouteRegistryOptions> {
+    return this.#options;
+  }
+
+  /**
+   * Changes options live: the next lookup uses them; nothing in flight is dropped. Turning the cache off empties it;
+   * a lower maxCacheEntries evicts the least recently used routes; a new cacheTtlMs applies to routes cached from now
+   * on. An invalid value throws NMCP_ERR_INVALID_OPTION naming the key, and the old options stay.
+   */
+  updateConfig(update: Partial<RouteRegistryOptions>): Readonly<RouteRegistryOptions> {
+    const next = resolveOptions('registry', this.#options, ROUTE_REGISTRY_RULES, update);
+    coded(() =>
+      this.router.updateConfig(
+        next.enableRouteCache,
+        next.cacheTtlMs,
+        next.maxCacheEntries,
+        next.enableStatsCollection,
+      ),
+    );
+    this.#options = next;
+    return next;
+  }
+
+  registerServer(id: number): void {
+    checkId('server', id);
+    coded(() => this.router.registerServer(id));
+  }
+
+  /** Removes a server and its routes; transports bound to it stay registered, unbound. */
+  unregisterServer(id: number): void {
+    checkId('server', id);
+    coded(() => this.router.unregisterServer(id));
+  }
+
+  registerTransport(id: number): void {
+    checkId('transport', id);
+    coded(() => this.router.registerTransport(id));
+  }
+
+  unregisterTransport(id: number): void {
+    checkId('transport', id);
+    coded(() => this.router.unregisterTransport(id));
+  }
+
+  /** Binds a transport to a server (replacing its binding); null unbinds it. */
+  bindTransport(transportId: number, serverId: number | null): void {
+    checkId('transport', transportId);
+    if (serverId !== null) checkId('server', serverId);
+    coded(() => this.router.bindTransport(transportId, serverId ?? -1));
+  }
+
+  /** Routes `method` on a server to a target (replacing the route it had). */
+  setRoute(serverId: number, method: string, target: RouteTarget): void {
+    checkId('server', serverId);
+    const [kind, value] = encodeTarget(target);
+    coded(() => this.router.setRoute(serverId, method, kind, value));
+  }
+
+  /** Removes a route; returns whether there was one. */
+  removeRoute(serverId: number, method: string): boolean {
+    checkId('server', serverId);
+    return coded(() => this.router.removeRoute(serverId, method));
+  }
+
+  /** The route for methods of a server that have none of their own (null removes it). */
+  setFallback(serverId: number, target: RouteTarget | null): void {
+    checkId('server', serverId);
+    const [kind, value] = target === null ? [RouteKind.NONE, 0] : encodeTarget(target);
+    coded(() => this.router.setFallback(serverId, kind, value));
+  }
+}
+
+/** The binding that made a handle, if this thread can load it. */
+function coreOf(handle: SharedRouteTableHandle): CoreBinding | undefined {
+  if (handle.core === 'ts') return twinBinding;
+  return activeCoreInfo().kind === 'native' ? activeCore : loadNativeBinding();
+}
+
+/**
+ * A route table shared by another thread's RouteRegistry (`registry.share()`), attached in this one: lookups, stats
+ * and the route listing, through the same interface as the registry; changes are made by the registry that shared it.
+ * Native: the very table the owner changes (the core's RCU snapshot, read without a lock), with a route cache of this
+ * thread's own; `stats()` and `routes()` count every thread's lookups. Twin: a copy, brought up to date with the owner's
+ * changes at the start of every call here; its stats count this thread's lookups only.
+ */
+export class SharedRouteTable extends RouteLookups {
+  readonly #id: number;
+
+  private constructor(router: BindingRouter, now: () => number, id: number) {
+    super(router, now);
+    this.#id = id;
+  }
+
+  /**
+   * Attaches to the table a handle names. Throws NMCP_ERR_INVALID_ROUTE when it is not a handle, was made in another
+   * process, was released with `unshare()` (or its table is gone), or names a core this thread cannot load.
+   */
+  static attach(handle: SharedRouteTableHandle, init: SharedRouteTableInit = {}): SharedRouteTable {
+    const h = handle as Partial<SharedRouteTableHandle> | null | undefined;
+    if (
+      typeof h !== 'object' ||
+      h === null ||
+      h.kind !== 'nmcp.route-table' ||
+      (h.core !== 'native' && h.core !== 'ts') ||
+      !Number.isSafeInteger(h.id)
+    ) {
+      throw new NmcpError(
+        ErrorCode.INVALID_ROUTE,
+        'SharedRouteTable.attach needs a handle from RouteRegistry.share() (passed with its transferList)',
+        {},
+      );
+    }
+    if (handle.pid !== process.pid) {
+      throw new NmcpError(
+        ErrorCode.INVALID_ROUTE,
+        `route table ${handle.id} belongs to process ${handle.pid}, not this one (${process.pid}): a table is shared between the threads of one process`,
+        { id: handle.id },
+      );
+    }
+    const core = coreOf(handle);
+    if (core === undefined) {
+      throw new NmcpError(
+        ErrorCode.INVALID_ROUTE,
+        `route table ${handle.id} is the native core's, and the native addon does not load in this thread`,
+        { id: handle.id },
+      );
+    }
+    const router = coded(() => core.attachRouter(handle));
+    return new SharedRouteTable(router, init.now ?? (() => performance.now()), handle.id);
+  }
+
+  /** The id of the shared table. */
+  get id(): number {
+    return this.#id;
   }
 }
