@@ -70,14 +70,17 @@ export function nmcpPlan(
 ): ServerPlan {
   const base = [process.execPath, cliPath(), 'serve'];
   const ex = ['--example', exampleFor(workload), ...(setup.config === undefined ? [] : ['--config', setup.config])];
+  // One server process, as every peer is: `nmcp serve` would run one per core (cluster.processes). Several processes
+  // on one port are measured by `npm run bench:processes` (bench/processes.bench.mjs).
+  const net = [...ex, '--processes', '1'];
   const command: Record<BenchTransport, string[]> = {
     stdio: [...base, '--stdio', ...ex],
-    tcp: [...base, '--tcp', '0', ...ex],
-    'tcp-ndjson': [...base, '--tcp', '0', '--framing', 'ndjson', ...ex],
+    tcp: [...base, '--tcp', '0', ...net],
+    'tcp-ndjson': [...base, '--tcp', '0', '--framing', 'ndjson', ...net],
     // The socket path is filled in per launch (a fresh temporary directory).
-    unix: [...base, '--unix', '{socket}', ...ex],
-    http: [...base, '--http', '0', ...ex],
-    http2: [...base, '--http', '0', '--http2', ...ex],
+    unix: [...base, '--unix', '{socket}', ...net],
+    http: [...base, '--http', '0', ...net],
+    http2: [...base, '--http', '0', '--http2', ...net],
   };
   const file = setup.config ?? 'defaults';
   const label =

@@ -16,9 +16,10 @@
  * found`, which the spec tells it to answer with a new initialize.
  */
 import { existsSync, unlinkSync } from 'node:fs';
-import { Agent, createServer, type IncomingMessage, request, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Dispatcher, Pool } from 'undici';
 import type { SessionAffinity } from '../transport/http/server/http-server.js';
 
 /** JSON-RPC code of the HTTP transport's `Session not found` (mcp-http-handler.ts). */
@@ -74,49 +75,67 @@ export interface ProcessAffinityOptions {
 }
 
 /** The SessionAffinity of one process of the cluster (McpHttpServer.routeSessions). */
-export function processSessionAffinity(options: ProcessAffinityOptions): SessionAffinity {
+export async function processSessionAffinity(options: ProcessAffinityOptions): Promise<SessionAffinity> {
   const { index, primaryPid } = options;
-  // Keep-alive to the other processes: a session's requests reuse the hop's connection.
-  const agent = new Agent({ keepAlive: true });
+  // undici (already loaded by the HTTP stack's client side): a keep-alive pool per owner, so a session's forwarded
+  // requests reuse the hop's connections.
+  const { Pool: UndiciPool } = await import('undici');
+  const pools = new Map<number, Pool>();
+  const poolFor = (owner: number): Pool => {
+    let pool = pools.get(owner);
+    if (pool === undefined) {
+      pool = new UndiciPool('http://localhost', {
+        socketPath: sessionSocketPath(primaryPid, owner),
+        // An SSE stream may stay open for as long as the session: no body or headers timeout on the hop.
+        bodyTimeout: 0,
+        headersTimeout: 0,
+      });
+      pools.set(owner, pool);
+    }
+    return pool;
+  };
   let server: Server | undefined;
   const own = sessionSocketPath(primaryPid, index);
 
   return {
     prefix: `${index}.`,
 
-    forward(req: IncomingMessage, res: ServerResponse, sessionId: string): void {
+    forward(req: IncomingMessage, res: ServerResponse, sessionId: string): boolean {
       const owner = sessionOwner(sessionId);
       if (owner === undefined || owner === index) {
         sessionNotFound(res);
         req.resume();
-        return;
+        return false;
       }
-      const hop = request(
-        {
-          agent,
-          socketPath: sessionSocketPath(primaryPid, owner),
-          method: req.method,
-          path: req.url,
-          headers: endToEnd(req.headers),
-        },
-        (answer) => {
-          res.writeHead(answer.statusCode ?? 502, endToEnd(answer.headers));
-          // SSE: each event goes on as it comes (no buffering here).
-          res.flushHeaders();
-          answer.pipe(res);
-          answer.on('error', () => res.destroy());
-        },
-      );
-      hop.on('error', () => {
-        // The owner is gone (its socket refuses): its sessions went with it.
-        if (!res.headersSent) sessionNotFound(res);
-        else res.destroy();
-      });
+      const abort = new AbortController();
       // The client went away first (e.g. it closed its SSE stream): the owner sees its side close too.
       res.on('close', () => {
-        if (!res.writableFinished) hop.destroy();
+        if (!res.writableFinished) abort.abort();
       });
-      req.pipe(hop);
+      const method = (req.method ?? 'GET') as Dispatcher.HttpMethod;
+      poolFor(owner)
+        .request({
+          path: req.url ?? '/',
+          method,
+          headers: endToEnd(req.headers),
+          body: method === 'GET' || method === 'HEAD' ? null : req,
+          signal: abort.signal,
+        })
+        .then(
+          (answer) => {
+            res.writeHead(answer.statusCode, endToEnd(answer.headers as IncomingMessage['headers']));
+            // SSE: each event goes on as it comes (no buffering here).
+            res.flushHeaders();
+            answer.body.on('error', () => res.destroy());
+            answer.body.pipe(res);
+          },
+          () => {
+            // The owner is gone (its socket refuses): its sessions went with it.
+            if (!res.headersSent && !res.destroyed) sessionNotFound(res);
+            else res.destroy();
+          },
+        );
+      return true;
     },
 
     listen(handle: (req: IncomingMessage, res: ServerResponse) => void): Promise<void> {
@@ -135,7 +154,8 @@ export function processSessionAffinity(options: ProcessAffinityOptions): Session
     },
 
     async close(): Promise<void> {
-      agent.destroy();
+      await Promise.all([...pools.values()].map((pool) => pool.destroy()));
+      pools.clear();
       const listening = server;
       if (listening === undefined) return;
       server = undefined;

@@ -41,7 +41,11 @@ export interface NmcpMetricsOptions {
 /** Something with open connections: McpTcpServer (`connections`), McpHttpServer (`handler.sessionCount`). */
 export type MetricsListener =
   | { readonly connections: ReadonlySet<{ readonly kind: string }> }
-  | { readonly handler: { readonly sessionCount: number } };
+  | {
+      readonly handler: { readonly sessionCount: number };
+      /** Legacy-session requests handed to the process that owns the session (`nmcp serve --processes N`). */
+      readonly forwardedRequests?: { readonly received: number; readonly sent: number };
+    };
 
 const KIND_NAMES = ['request', 'notification', 'response', 'error'] as const;
 /** The event-loop monitor's timer period, ms: Node records the time between its ticks, so the delay is that minus this. */
@@ -362,6 +366,26 @@ export class NmcpMetrics implements ServerObserver {
       }
       return out;
     });
+    publish(
+      r,
+      'nmcp_http_forwarded_requests_total',
+      'Legacy-session HTTP requests that landed on a process not owning the session (nmcp serve --processes N): sent to the owner, or received from another process',
+      'counter',
+      () => {
+        let sent = 0;
+        let received = 0;
+        for (const l of this.#listeners) {
+          if ('handler' in l && l.forwardedRequests !== undefined) {
+            sent += l.forwardedRequests.sent;
+            received += l.forwardedRequests.received;
+          }
+        }
+        return [
+          { labels: { direction: 'sent' }, value: sent },
+          { labels: { direction: 'received' }, value: received },
+        ];
+      },
+    );
     publish(
       r,
       'nmcp_backpressure_pauses_total',

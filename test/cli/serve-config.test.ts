@@ -116,10 +116,14 @@ async function startServer(file: string): Promise<{
   stderr: () => string;
   waitFor: (pattern: RegExp, count?: number) => Promise<void>;
 }> {
-  const child = spawn(process.execPath, [CLI, 'serve', '--tcp', '0', '--example', 'everything', '--config', file], {
-    stdio: ['pipe', 'pipe', 'pipe'],
-    env: cleanEnv(),
-  });
+  const child = spawn(
+    process.execPath,
+    [CLI, 'serve', '--tcp', '0', '--processes', '1', '--example', 'everything', '--config', file],
+    {
+      stdio: ['pipe', 'pipe', 'pipe'],
+      env: cleanEnv(),
+    },
+  );
   let stderr = '';
   const waiters: (() => void)[] = [];
   child.stderr.setEncoding('utf8').on('data', (s: string) => {

@@ -44,7 +44,10 @@ function env(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
 
 /** Starts `nmcp serve …` and resolves with its stderr lines once the operations line (or the listening line) is out. */
 async function serve(args: string[], extraEnv: Record<string, string> = {}, until = /operations on (\S+)\/metrics/) {
-  const child = spawn(process.execPath, [CLI, 'serve', '--example', 'everything', ...args], { env: env(extraEnv) });
+  // One server process (test/cluster covers --processes N): these tests read one process's /info, /health, reload.
+  const child = spawn(process.execPath, [CLI, 'serve', '--example', 'everything', '--processes', '1', ...args], {
+    env: env(extraEnv),
+  });
   children.push(child);
   let err = '';
   const lines: string[] = [];

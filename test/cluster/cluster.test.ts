@@ -287,6 +287,11 @@ describe('nmcp serve --processes 2', () => {
         method: 'tools/call',
       }),
     ).toBe(30 + sessions.length + 10);
+    // Requests did land on the process not owning their session, and were served by the owner.
+    const sent = sample(text, 'nmcp_http_forwarded_requests_total', { direction: 'sent' }) as number;
+    expect(sent).toBeGreaterThan(5);
+    // '7.nosuch' was sent toward a process that does not exist (404), so one fewer was received.
+    expect(sample(text, 'nmcp_http_forwarded_requests_total', { direction: 'received' })).toBe(sent - 1);
   });
 
   it('HTTP: a session whose process died answers 404 (the client initializes again), not a hang', async () => {

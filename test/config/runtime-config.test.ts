@@ -235,7 +235,7 @@ describe('validation errors name the key path, the value, what is allowed and th
       [
         'unknown section, from a file',
         () => ({ file: file('section.json', { websocket: {} }), env: {} }),
-        /unknown section "websocket" \(known: logging, metrics, memory, registry, stdio, tcp, http\)/,
+        /unknown section "websocket" \(known: logging, metrics, memory, cluster, registry, stdio, tcp, http\)/,
         'file:',
       ],
       [

@@ -25,7 +25,8 @@ import { McpHttpHandler } from './mcp-http-handler.js';
  */
 export interface SessionAffinity {
   readonly prefix: string;
-  forward(req: IncomingMessage, res: ServerResponse, sessionId: string): void;
+  /** Answers the request: true when it went to another process, false when answered here (no such process). */
+  forward(req: IncomingMessage, res: ServerResponse, sessionId: string): boolean;
   listen(handle: (req: IncomingMessage, res: ServerResponse) => void): Promise<void>;
   close(): Promise<void>;
 }
@@ -93,6 +94,7 @@ export class McpHttpServer {
   #url: string | undefined;
   readonly #routes: ((app: AnyFastify) => void | Promise<void>)[] = [];
   #affinity: SessionAffinity | undefined;
+  readonly #forwarded = { sent: 0, received: 0 };
 
   constructor(server: McpServer, options: HttpServerOptions = {}) {
     const resolved = resolveHttpOptions('McpHttpServer', options, SERVER_KEYS);
@@ -142,7 +144,7 @@ export class McpHttpServer {
         if (id === undefined || id.startsWith(affinity.prefix)) return;
         if (modernHeader(request.headers['mcp-protocol-version'])) return;
         reply.hijack();
-        affinity.forward(request.raw, reply.raw, id);
+        if (affinity.forward(request.raw, reply.raw, id)) this.#forwarded.sent++;
         return reply;
       });
     }
@@ -155,9 +157,17 @@ export class McpHttpServer {
       });
     }
     await app.listen({ port: this.#port, host: this.#host });
-    await affinity?.listen((req, res) => (app as unknown as FastifyInstance).routing(req, res));
+    await affinity?.listen((req, res) => {
+      this.#forwarded.received++;
+      (app as unknown as FastifyInstance).routing(req, res);
+    });
     this.#url = listeningUrl(app, this.#tls, this.handler.options.path);
     return this.#url;
+  }
+
+  /** Requests of legacy sessions owned by another process, sent there, and received from others (routeSessions). */
+  get forwardedRequests(): { readonly sent: number; readonly received: number } {
+    return this.#forwarded;
   }
 
   /** The endpoint URL (after listen()). */
