@@ -8,7 +8,11 @@
 // The load generator runs on the same machine: on 2 cores it competes with the server processes for CPU, so the
 // ratio shows what a second process buys when the client shares the cores, not a dedicated server's scaling.
 //
-//   npm run bench:processes -- [--transport tcp,http] [--duration 3] [--runs 3] [--connections 4] [--in-flight 64] [--json]
+// Both MCP eras by default: a legacy HTTP session's requests ride a pool of connections (one per request in flight),
+// so with 2 processes about half of them land on the process not holding the session and are forwarded to it
+// (docs/cluster.md); modern (2026-07-28) requests are stateless and served where they land.
+//
+//   npm run bench:processes -- [--transport tcp,http] [--era legacy,modern] [--duration 3] [--runs 3] [--connections 4] [--in-flight 64] [--json]
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
@@ -20,6 +24,7 @@ const cli = fileURLToPath(new URL('../dist/cli/main.js', import.meta.url));
 const { values } = parseArgs({
   options: {
     transport: { type: 'string', default: 'tcp,http' },
+    era: { type: 'string', default: 'legacy,modern' },
     duration: { type: 'string', default: '3' },
     runs: { type: 'string', default: '3' },
     connections: { type: 'string', default: '4' },
@@ -55,7 +60,7 @@ function serve(transport, processes) {
 }
 
 /** One `nmcp bench --target` run; resolves with its case (perSecond, latencyUs, errors, lost). */
-function load(transport, url) {
+function load(transport, era, url) {
   const out = join(tmpdir(), `nmcp-bench-processes-${process.pid}.json`);
   const args = [
     cli,
@@ -66,6 +71,8 @@ function load(transport, url) {
     transport,
     '--workload',
     'echo-200b',
+    '--era',
+    era,
     '--connections',
     values.connections,
     '--in-flight',
@@ -104,32 +111,37 @@ const spread = (xs, f = (x) => x.toFixed(2)) => `${f(median(xs))} [${f(Math.min(
 
 async function main() {
   const transports = values.transport.split(',');
+  const eras = values.era.split(',');
   const runs = Number(values.runs);
   const results = {};
   for (const transport of transports) {
-    results[transport] = { 1: [], 2: [], ratio: [], p99: { 1: [], 2: [] } };
-    for (let run = 1; run <= runs; run++) {
-      const order = run % 2 === 1 ? [1, 2] : [2, 1];
-      const perRun = {};
-      for (const processes of order) {
-        const server = await serve(transport, processes);
-        try {
-          const c = await load(transport, server.url);
-          if (c.errors > 0 || c.lost > 0)
-            throw new Error(`${transport} × ${processes}: ${c.errors} errors, ${c.lost} lost`);
-          perRun[processes] = c.perSecond;
-          results[transport][processes].push(c.perSecond);
-          results[transport].p99[processes].push(c.latencyUs.p99);
-          if (!values.json) {
-            console.error(
-              `run ${run} ${transport} --processes ${processes}: ${fmt(c.perSecond)} msg/s, p99 ${fmt(c.latencyUs.p99)} µs`,
-            );
+    for (const era of eras) {
+      const key = `${transport} ${era}`;
+      const r = { 1: [], 2: [], ratio: [], p99: { 1: [], 2: [] } };
+      results[key] = r;
+      for (let run = 1; run <= runs; run++) {
+        const order = run % 2 === 1 ? [1, 2] : [2, 1];
+        const perRun = {};
+        for (const processes of order) {
+          const server = await serve(transport, processes);
+          try {
+            const c = await load(transport, era, server.url);
+            if (c.errors > 0 || c.lost > 0)
+              throw new Error(`${key} × ${processes}: ${c.errors} errors, ${c.lost} lost`);
+            perRun[processes] = c.perSecond;
+            r[processes].push(c.perSecond);
+            r.p99[processes].push(c.latencyUs.p99);
+            if (!values.json) {
+              console.error(
+                `run ${run} ${key} --processes ${processes}: ${fmt(c.perSecond)} msg/s, p99 ${fmt(c.latencyUs.p99)} µs`,
+              );
+            }
+          } finally {
+            await server.stop();
           }
-        } finally {
-          await server.stop();
         }
+        r.ratio.push(perRun[2] / perRun[1]);
       }
-      results[transport].ratio.push(perRun[2] / perRun[1]);
     }
   }
   if (values.json) {
@@ -139,11 +151,10 @@ async function main() {
   console.log(
     `\nnmcp serve --processes 1 vs 2, echo-200b, ${values.connections} connections × ${values['in-flight']} in flight, ${values.duration} s × ${runs} runs, ${availableParallelism()} cores (load generator on the same cores)`,
   );
-  console.log('transport  --processes 1 msg/s       --processes 2 msg/s       2 ÷ 1              p99 µs (1 → 2)');
-  for (const transport of transports) {
-    const r = results[transport];
+  console.log('case          --processes 1 msg/s        --processes 2 msg/s        2 ÷ 1               p99 µs (1 → 2)');
+  for (const [key, r] of Object.entries(results)) {
     console.log(
-      `${transport.padEnd(10)} ${spread(r[1], fmt).padEnd(25)} ${spread(r[2], fmt).padEnd(25)} ${spread(r.ratio).padEnd(18)} ${fmt(median(r.p99[1]))} → ${fmt(median(r.p99[2]))}`,
+      `${key.padEnd(13)} ${spread(r[1], fmt).padEnd(26)} ${spread(r[2], fmt).padEnd(26)} ${spread(r.ratio).padEnd(19)} ${fmt(median(r.p99[1]))} → ${fmt(median(r.p99[2]))}`,
     );
   }
 }

@@ -99,7 +99,7 @@ interface Posted {
 }
 
 /** One POST on a connection of its own (agent: false): node:cluster hands each new connection to the next process. */
-function post(url: string, body: unknown, sessionId?: string): Promise<Posted> {
+function post(url: string, body: unknown, sessionId?: string, extra: Record<string, string> = {}): Promise<Posted> {
   const u = new URL(url);
   return new Promise((resolve, reject) => {
     const req = request(
@@ -113,6 +113,7 @@ function post(url: string, body: unknown, sessionId?: string): Promise<Posted> {
           'content-type': 'application/json',
           accept: 'application/json, text/event-stream',
           ...(sessionId === undefined ? {} : { 'mcp-session-id': sessionId, 'mcp-protocol-version': '2025-06-18' }),
+          ...extra,
         },
       },
       (res) => {
@@ -292,6 +293,63 @@ describe('nmcp serve --processes 2', () => {
     expect(sent).toBeGreaterThan(5);
     // '7.nosuch' was sent toward a process that does not exist (404), so one fewer was received.
     expect(sample(text, 'nmcp_http_forwarded_requests_total', { direction: 'received' })).toBe(sent - 1);
+  });
+
+  it('HTTP: stateless (2026-07-28) requests are served where they land, by both processes, with no hop', async () => {
+    const c = await serveCluster(['--http', '0']);
+    const url = c.listening;
+    for (let i = 0; i < 20; i++) {
+      const r = await post(
+        url,
+        {
+          jsonrpc: '2.0',
+          id: i,
+          method: 'tools/call',
+          params: {
+            name: 'echo',
+            arguments: { text: `s${i}` },
+            _meta: {
+              'io.modelcontextprotocol/protocolVersion': '2026-07-28',
+              'io.modelcontextprotocol/clientInfo': { name: 'raw', version: '1' },
+              'io.modelcontextprotocol/clientCapabilities': {},
+            },
+          },
+        },
+        undefined,
+        { 'mcp-protocol-version': '2026-07-28', 'mcp-method': 'tools/call', 'mcp-name': 'echo' },
+      );
+      expect(r.status).toBe(200);
+      expect(r.body).toContain(`"text":"s${i}"`);
+    }
+    // New connections reach both processes (each /info is the answering process's own).
+    const pids = new Set<number>();
+    for (let i = 0; i < 6; i++) {
+      const info = await new Promise<{ pid: number }>((resolve, reject) => {
+        const u = new URL('/info', url);
+        request({ agent: false, host: u.hostname, port: u.port, path: u.pathname }, (res) => {
+          let text = '';
+          res.setEncoding('utf8');
+          res.on('data', (s: string) => {
+            text += s;
+          });
+          res.on('end', () => resolve(JSON.parse(text) as { pid: number }));
+        })
+          .on('error', reject)
+          .end();
+      });
+      pids.add(info.pid);
+    }
+    expect([...pids].sort()).toEqual([...c.pids].sort());
+    const text = await (await fetch(new URL('/metrics', url))).text();
+    expect(
+      sample(text, 'nmcp_messages_total', {
+        transport: 'http',
+        direction: 'in',
+        kind: 'request',
+        method: 'tools/call',
+      }),
+    ).toBe(20);
+    expect(sample(text, 'nmcp_http_forwarded_requests_total', { direction: 'sent' })).toBe(0);
   });
 
   it('HTTP: a session whose process died answers 404 (the client initializes again), not a hang', async () => {
