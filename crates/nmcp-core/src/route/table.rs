@@ -7,8 +7,8 @@
 //! Route changes are tracked per server (changing one of a server's routes makes all its cached entries stale).
 //!
 //! The table is `Clone`, and cheaply so: each server's routes sit behind an `Arc`, so a clone copies the slot vectors
-//! and the id indexes and shares every server's route map; a change then copies only the server it touches
-//! (`Arc::make_mut`). [`super::SharedTable`] publishes such clones as read-only snapshots (copy on write); a table
+//! and the id indexes and shares every server's route map; a change then copies only the route map it touches
+//! (`Arc::make_mut`; its keys are `Arc`s too, so that is a copy of pointers). [`super::SharedTable`] publishes such clones as read-only snapshots (copy on write); a table
 //! owned by one [`super::Router`] never shares its servers, so `make_mut` never copies there.
 
 use std::collections::HashMap;
@@ -75,8 +75,16 @@ struct RouteRef {
 #[derive(Debug, Clone)]
 struct ServerSlot {
     id: ServerId,
+    /// Inline, not behind the `Arc`: a cache hit checks it ([`RouteTable::is_current`]) without a pointer to follow.
     generation: u64,
-    routes: HashMap<Box<[u8]>, RouteRef>,
+    routes: Arc<ServerRoutes>,
+}
+
+/// A server's routes, shared between copies of the table until a change touches them (`Arc::make_mut`).
+#[derive(Debug, Clone, Default)]
+struct ServerRoutes {
+    /// Keys are `Arc`s so that copying the map copies pointers, not method bytes.
+    map: HashMap<Arc<[u8]>, RouteRef>,
     fallback: Option<RouteRef>,
 }
 
@@ -131,13 +139,16 @@ impl<T> Slots<T> {
 #[derive(Debug, Default, Clone)]
 pub struct RouteTable {
     generation: u64,
-    servers: Slots<Arc<ServerSlot>>,
+    servers: Slots<ServerSlot>,
     server_index: HashMap<ServerId, u32>,
     transports: Slots<TransportSlot>,
     transport_index: HashMap<TransportId, u32>,
-    /// Messages per route slot (a removed route's slot is zeroed when reused).
-    route_counts: Vec<u64>,
+    /// Route slots handed out so far (a slot is reused from `free_routes` first).
+    route_slots: u32,
     free_routes: Vec<u32>,
+    /// Messages per route slot, grown as routes are counted (a shared table never counts here: it stays empty and
+    /// costs nothing to copy); a reused slot is zeroed.
+    route_counts: Vec<u64>,
 }
 
 impl RouteTable {
@@ -154,11 +165,13 @@ impl RouteTable {
     fn new_route(&mut self, target: Target) -> RouteRef {
         let serial = self.next_generation();
         let slot = if let Some(s) = self.free_routes.pop() {
-            self.route_counts[s as usize] = 0;
+            if let Some(c) = self.route_counts.get_mut(s as usize) {
+                *c = 0;
+            }
             s
         } else {
-            self.route_counts.push(0);
-            (self.route_counts.len() - 1) as u32
+            self.route_slots += 1;
+            self.route_slots - 1
         };
         RouteRef {
             target,
@@ -191,12 +204,11 @@ impl RouteTable {
             return Err(TableError::DuplicateServer(id));
         }
         let generation = self.next_generation();
-        let slot = self.servers.insert(Arc::new(ServerSlot {
+        let slot = self.servers.insert(ServerSlot {
             id,
             generation,
-            routes: HashMap::new(),
-            fallback: None,
-        }));
+            routes: Arc::default(),
+        });
         self.server_index.insert(id, slot);
         Ok(())
     }
@@ -206,7 +218,13 @@ impl RouteTable {
         let slot = self.server_slot(id)?;
         self.server_index.remove(&id);
         let server = self.servers.remove(slot).expect("indexed slot is live");
-        for r in server.routes.values().copied().chain(server.fallback) {
+        for r in server
+            .routes
+            .map
+            .values()
+            .copied()
+            .chain(server.routes.fallback)
+        {
             self.free_route(r);
         }
         let bound: Vec<u32> = self
@@ -278,9 +296,9 @@ impl RouteTable {
         let s = self.server_slot(server)?;
         let r = self.new_route(target);
         let generation = self.next_generation();
-        let slot = Arc::make_mut(self.servers.get_mut(s).expect("indexed slot is live"));
+        let slot = self.servers.get_mut(s).expect("indexed slot is live");
         slot.generation = generation;
-        if let Some(old) = slot.routes.insert(method.into(), r) {
+        if let Some(old) = Arc::make_mut(&mut slot.routes).map.insert(method.into(), r) {
             self.free_route(old);
         }
         Ok(())
@@ -291,12 +309,11 @@ impl RouteTable {
         let s = self.server_slot(server)?;
         let generation = self.next_generation();
         let slot = self.servers.get_mut(s).expect("indexed slot is live");
-        if !slot.routes.contains_key(method) {
+        if !slot.routes.map.contains_key(method) {
             return Ok(false);
         }
-        let slot = Arc::make_mut(slot);
         slot.generation = generation;
-        if let Some(old) = slot.routes.remove(method) {
+        if let Some(old) = Arc::make_mut(&mut slot.routes).map.remove(method) {
             self.free_route(old);
         }
         Ok(true)
@@ -311,9 +328,9 @@ impl RouteTable {
         let s = self.server_slot(server)?;
         let r = target.map(|t| self.new_route(t));
         let generation = self.next_generation();
-        let slot = Arc::make_mut(self.servers.get_mut(s).expect("indexed slot is live"));
+        let slot = self.servers.get_mut(s).expect("indexed slot is live");
         slot.generation = generation;
-        let old = std::mem::replace(&mut slot.fallback, r);
+        let old = std::mem::replace(&mut Arc::make_mut(&mut slot.routes).fallback, r);
         if let Some(old) = old {
             self.free_route(old);
         }
@@ -327,7 +344,7 @@ impl RouteTable {
         let t = self.transports.get(t_slot)?;
         let s_slot = t.server?;
         let s = self.servers.get(s_slot)?;
-        let r = s.routes.get(method).or(s.fallback.as_ref())?;
+        let r = s.routes.map.get(method).or(s.routes.fallback.as_ref())?;
         Some(Resolution {
             target: r.target,
             route_slot: r.slot,
@@ -348,9 +365,11 @@ impl RouteTable {
 
     /// Adds `n` messages to a route's count.
     pub fn count(&mut self, route_slot: u32, n: u64) {
-        if let Some(c) = self.route_counts.get_mut(route_slot as usize) {
-            *c += n;
+        let slot = route_slot as usize;
+        if slot >= self.route_counts.len() {
+            self.route_counts.resize(slot + 1, 0);
         }
+        self.route_counts[slot] += n;
     }
 
     /// The server a transport is bound to.
@@ -367,7 +386,7 @@ impl RouteTable {
 
     /// Every route with its message count, servers in id order, methods in byte order, the fallback last.
     pub fn routes(&self) -> Vec<RouteEntry> {
-        self.routes_counted(|slot, _| self.route_counts[slot as usize])
+        self.routes_counted(|slot, _| self.route_counts.get(slot as usize).copied().unwrap_or(0))
     }
 
     /// Per route slot, the serial of the route in it (0: none) and the messages counted on it; the counts are zeroed
@@ -375,22 +394,23 @@ impl RouteTable {
     pub(crate) fn take_counts(&mut self) -> Vec<(u64, u64)> {
         let mut out = vec![(0, 0); self.route_counts.len()];
         for s in self.servers.items.iter().flatten() {
-            for r in s.routes.values().chain(s.fallback.as_ref()) {
-                out[r.slot as usize] = (r.serial, self.route_counts[r.slot as usize]);
+            for r in s.routes.map.values().chain(s.routes.fallback.as_ref()) {
+                if let Some(&n) = self.route_counts.get(r.slot as usize) {
+                    out[r.slot as usize] = (r.serial, n);
+                }
             }
         }
-        self.route_counts.iter_mut().for_each(|c| *c = 0);
+        self.route_counts = Vec::new();
         out
     }
 
     /// [`RouteTable::routes`] with the message counts given by `messages(slot, serial)`.
     pub(crate) fn routes_counted(&self, messages: impl Fn(u32, u64) -> u64) -> Vec<RouteEntry> {
-        let mut servers: Vec<&ServerSlot> =
-            self.servers.items.iter().flatten().map(|s| &**s).collect();
+        let mut servers: Vec<&ServerSlot> = self.servers.items.iter().flatten().collect();
         servers.sort_by_key(|s| s.id);
         let mut out = Vec::new();
         for s in servers {
-            let mut methods: Vec<(&Box<[u8]>, &RouteRef)> = s.routes.iter().collect();
+            let mut methods: Vec<(&Arc<[u8]>, &RouteRef)> = s.routes.map.iter().collect();
             methods.sort_by(|a, b| a.0.cmp(b.0));
             for (m, r) in methods {
                 out.push(RouteEntry {
@@ -400,7 +420,7 @@ impl RouteTable {
                     messages: messages(r.slot, r.serial),
                 });
             }
-            if let Some(r) = &s.fallback {
+            if let Some(r) = &s.routes.fallback {
                 out.push(RouteEntry {
                     server: s.id,
                     method: None,
