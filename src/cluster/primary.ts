@@ -70,6 +70,9 @@ export async function runPrimary(options: PrimaryOptions): Promise<number> {
       metrics: () => aggregated?.clusterMetrics(),
     });
     slot.channel = channel;
+    // A send to a process that just died fails with an 'error' event (ERR_IPC_CHANNEL_CLOSED): its 'exit' follows,
+    // and that is where it is handled.
+    worker.on('error', () => {});
     worker.on('message', (message: unknown) => {
       if (!isClusterMessage(message)) return;
       if (message.nmcp === 'listening') {
@@ -122,11 +125,8 @@ export async function runPrimary(options: PrimaryOptions): Promise<number> {
       (w) => new Promise<void>((resolve) => (w.isDead() ? resolve() : w.once('exit', () => resolve()))),
     );
     for (const w of alive) {
-      try {
-        w.send({ nmcp: 'stop' });
-      } catch {
-        // Its channel closed: it is exiting anyway.
-      }
+      // A closed channel: it is exiting anyway.
+      if (w.isConnected()) w.send({ nmcp: 'stop' });
     }
     const kill = setTimeout(() => {
       for (const w of alive) if (!w.isDead()) w.process.kill('SIGKILL');

@@ -73,7 +73,9 @@ export class PrimaryLink {
 
   /** Lets the process exit: the IPC channel would keep it alive (after the server closed). */
   close(): void {
-    if (process.connected) process.disconnect();
+    // Through the cluster's worker, not process.disconnect(): node:cluster exits a worker whose channel closes
+    // unexpectedly with code 0, which would hide a failed start (exit 1) from the primary.
+    if (process.connected) cluster.worker?.disconnect();
   }
 
   /** The whole cluster's metrics (Prometheus text), from the primary. */

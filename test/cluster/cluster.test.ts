@@ -381,6 +381,23 @@ describe('nmcp serve --processes 2', () => {
     for (const pid of c.pids) expect(alive(pid)).toBe(false);
   });
 
+  it('a process that cannot start (the port is taken) stops the cluster: exit 1, with its reason', async () => {
+    const { createServer } = await import('node:net');
+    const taken = createServer();
+    await new Promise<void>((r) => taken.listen(0, '127.0.0.1', () => r()));
+    const port = (taken.address() as { port: number }).port;
+    try {
+      const r = await runCli(['serve', '--tcp', String(port), '--example', 'everything', '--processes', '2'], {
+        env: { ...process.env, NMCP_CLUSTER_PROCESSES: undefined },
+      });
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain('EADDRINUSE');
+      expect(r.stderr).toMatch(/process \d \(pid \d+\) exited \(code 1\) before listening; stopping/);
+    } finally {
+      taken.close();
+    }
+  });
+
   it('--processes is checked: a bad count, or with --stdio, is a usage error', async () => {
     const bad = await runCli(['serve', '--tcp', '0', '--example', 'everything', '--processes', '0']);
     expect(bad.code).toBe(2);
