@@ -6,7 +6,10 @@
  * not hangs, and the other process's clients go on; SIGTERM closes everything and exits 0.
  */
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { McpClient } from '../../src/client/mcp-client.js';
 import { StreamableHttpClientTransport } from '../../src/transport/http/client/transport.js';
@@ -379,6 +382,37 @@ describe('nmcp serve --processes 2', () => {
     expect(code).toBe(0);
     expect(c.stderr()).toContain('nmcp serve: closing');
     for (const pid of c.pids) expect(alive(pid)).toBe(false);
+  });
+
+  it('SIGHUP to the primary reaches every process: each reloads the config file', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'nmcp-cluster-'));
+    try {
+      const file = join(dir, 'nmcp.json');
+      writeFileSync(file, JSON.stringify({ tcp: { maxConnections: 100 } }));
+      const c = await serveCluster(['--tcp', '0', '--config', file]);
+      const port = Number(new URL(c.listening).port);
+      writeFileSync(file, JSON.stringify({ tcp: { maxConnections: 50 } }));
+      c.child.kill('SIGHUP');
+      // One "config reloaded" per process (from the file change, from SIGHUP, or both): both processes reload.
+      const pids = new Set<number>();
+      const deadline = Date.now() + 10_000;
+      while (pids.size < 2 && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 100));
+        for (const line of c.stderr().split('\n')) {
+          if (!line.startsWith('{')) continue;
+          const entry = JSON.parse(line) as { msg?: string; pid?: number; applied?: string[] };
+          if (entry.msg === 'config reloaded' && entry.applied?.includes('tcp.maxConnections')) {
+            pids.add(entry.pid as number);
+          }
+        }
+      }
+      expect([...pids].sort()).toEqual([...c.pids].sort());
+      // The primary is alive (SIGHUP did not end it) and the processes serve.
+      expect(c.child.exitCode).toBeNull();
+      expect(await echo(await tcpClient(port), 'hup')).toBe('hup');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('a process that cannot start (the port is taken) stops the cluster: exit 1, with its reason', async () => {
