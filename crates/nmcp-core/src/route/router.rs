@@ -82,6 +82,10 @@ pub(crate) fn lookup_in(
     if collect {
         stats.lookups += 1;
     }
+    // A stale entry stays in place until the table is read: when the key still resolves, the insert below overwrites
+    // it where it is (no key freed and allocated again: after a change, every entry of the server changed goes this
+    // way); when it no longer resolves, it is removed. Either way the outcome is that of removing it first.
+    let mut stale = false;
     if config.enable_route_cache {
         match cache.get(transport, method, now_ms) {
             CacheOutcome::Hit(r) if table.is_current(&r) => {
@@ -91,7 +95,7 @@ pub(crate) fn lookup_in(
                 return Some(r);
             }
             CacheOutcome::Hit(_) => {
-                cache.remove(transport, method);
+                stale = true;
                 if collect {
                     stats.invalidations += 1;
                 }
@@ -108,6 +112,9 @@ pub(crate) fn lookup_in(
         stats.misses += 1;
     }
     let Some(r) = table.resolve(transport, method) else {
+        if stale {
+            cache.remove(transport, method);
+        }
         if collect {
             stats.unrouted += 1;
         }
