@@ -176,14 +176,13 @@ impl BindingRouter {
     /// it again publishes the same id again.
     #[napi(catch_unwind)]
     pub fn share(&mut self) -> u32 {
-        if let Inner::Local(r) = &mut self.inner {
-            let (_, handle) = SharedTable::from_router(std::mem::take(r));
-            self.inner = Inner::Shared(handle);
-        }
-        match &self.inner {
-            Inner::Shared(h) => route::publish(h.table()),
-            Inner::Local(_) => unreachable!("made shared above"),
-        }
+        let handle = match &mut self.inner {
+            Inner::Shared(h) => return route::publish(h.table()),
+            Inner::Local(r) => SharedTable::from_router(std::mem::take(r)).1,
+        };
+        let id = route::publish(handle.table());
+        self.inner = Inner::Shared(handle);
+        id
     }
 
     /// Withdraws this table's id: later `attach` calls fail; handles already attached keep working (the table lives
@@ -197,7 +196,7 @@ impl BindingRouter {
     }
 
     /// The id of the shared table this router is a handle on, or null for a local router.
-    #[napi(getter)]
+    #[napi(getter, catch_unwind)]
     pub fn shared_id(&self) -> Option<u32> {
         match &self.inner {
             Inner::Shared(h) => Some(h.table().id()),
@@ -206,7 +205,7 @@ impl BindingRouter {
     }
 
     /// Handles alive on this router's shared table (1 for a local router).
-    #[napi(getter)]
+    #[napi(getter, catch_unwind)]
     pub fn handles(&self) -> u32 {
         match &self.inner {
             Inner::Shared(h) => h.table().handles() as u32,
