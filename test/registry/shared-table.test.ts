@@ -5,11 +5,14 @@
  * core), the twin under NMCP_NATIVE=0 (a replica per thread fed with the owner's changes); assertions that only hold
  * for one table read by every thread (stats and message counts summed over threads) skip under the twin.
  */
+import { Buffer } from 'node:buffer';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { Worker } from 'node:worker_threads';
+import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ErrorCode, NmcpError } from '../../src/errors.js';
-import { activeCore } from '../../src/native/index.js';
+import { type BindingRouter, type CoreBinding, RouteKind } from '../../src/native/binding-types.js';
+import { activeCore, loadNativeBinding, twinBinding } from '../../src/native/index.js';
 import {
   decodeTarget,
   RouteRegistry,
@@ -231,3 +234,80 @@ describe(`the route table shared with worker threads (${activeCore().kind} core)
     expect(t.routes().map((x) => x.method)).toEqual(['b', 'c']);
   });
 });
+
+/** Random table changes for the binding-level property below. */
+const change = fc.oneof(
+  fc.tuple(fc.constant('registerServer' as const), fc.integer({ min: 0, max: 3 })),
+  fc.tuple(fc.constant('unregisterServer' as const), fc.integer({ min: 0, max: 3 })),
+  fc.tuple(fc.constant('registerTransport' as const), fc.integer({ min: 0, max: 3 })),
+  fc.tuple(fc.constant('unregisterTransport' as const), fc.integer({ min: 0, max: 3 })),
+  fc.tuple(fc.constant('bind' as const), fc.integer({ min: 0, max: 3 }), fc.integer({ min: -1, max: 3 })),
+  fc.tuple(fc.constant('setRoute' as const), fc.integer({ min: 0, max: 3 }), fc.integer({ min: 0, max: 3 }), fc.nat(9)),
+  fc.tuple(fc.constant('removeRoute' as const), fc.integer({ min: 0, max: 3 }), fc.integer({ min: 0, max: 3 })),
+  fc.tuple(fc.constant('setFallback' as const), fc.integer({ min: 0, max: 3 }), fc.integer({ min: -1, max: 9 })),
+  fc.tuple(fc.constant('cap' as const), fc.integer({ min: 1, max: 4 })),
+  fc.tuple(fc.constant('attach' as const)),
+);
+const METHODS = ['m/0', 'm/1', 'm/é', 'm/3'];
+
+function apply(r: BindingRouter, op: readonly [string, ...number[]]): void {
+  const [name, a = 0, b = 0, c = 0] = op;
+  try {
+    if (name === 'registerServer') r.registerServer(a);
+    else if (name === 'unregisterServer') r.unregisterServer(a);
+    else if (name === 'registerTransport') r.registerTransport(a);
+    else if (name === 'unregisterTransport') r.unregisterTransport(a);
+    else if (name === 'bind') r.bindTransport(a, b);
+    else if (name === 'setRoute') r.setRoute(a, METHODS[b] as string, RouteKind.HANDLER, c);
+    else if (name === 'removeRoute') r.removeRoute(a, METHODS[b] as string);
+    else if (name === 'setFallback') r.setFallback(a, b < 0 ? RouteKind.NONE : RouteKind.UPSTREAM, Math.max(b, 0));
+    else if (name === 'cap') r.updateConfig(undefined, undefined, a);
+  } catch {
+    // an unknown or duplicate id: changes nothing, on the owner as on the table it shares
+  }
+}
+
+function lookupAll(r: BindingRouter, now: number): number[] {
+  const bytes = Buffer.from(METHODS.join(''), 'utf8');
+  const ends = new Uint32Array(METHODS.length);
+  let n = 0;
+  METHODS.forEach((m, i) => {
+    n += Buffer.byteLength(m);
+    ends[i] = n;
+  });
+  const all: number[] = [];
+  const out = new Uint32Array(2 * METHODS.length);
+  for (let t = 0; t <= 3; t++) {
+    r.routeMethods(t, bytes, ends, METHODS.length, now, out);
+    all.push(...out);
+  }
+  return all;
+}
+
+const bindingCores: [string, CoreBinding | undefined][] = [
+  ['native', process.env.NMCP_NATIVE === '0' ? undefined : loadNativeBinding()],
+  ['twin', twinBinding],
+];
+for (const [name, core] of bindingCores) {
+  describe.skipIf(core === undefined)(`shareRouter / attachRouter (${name}), on one thread`, () => {
+    it('routers attached at any point answer every lookup as the owner does, under random changes', () => {
+      fc.assert(
+        fc.property(fc.array(change, { maxLength: 60 }), (ops) => {
+          const c = core as CoreBinding;
+          const owner = c.createRouter(true, 30_000, 3, true);
+          const attached: BindingRouter[] = [];
+          let now = 0;
+          for (const op of ops) {
+            if (op[0] === 'attach') attached.push(c.attachRouter(c.shareRouter(owner)));
+            else apply(owner, op as readonly [string, ...number[]]);
+            now += 3;
+            const expected = lookupAll(owner, now);
+            for (const r of attached) expect(lookupAll(r, now)).toEqual(expected);
+          }
+          c.unshareRouter(owner);
+        }),
+        { numRuns: 150 },
+      );
+    });
+  });
+}
