@@ -460,7 +460,7 @@ async function serveNetwork(
     ops.attachHttp?.(http);
     if (link !== undefined) {
       const { processSessionAffinity } = await import('../cluster/session-affinity.js');
-      http.routeSessions(await processSessionAffinity(link.info));
+      http.routeSessions(await processSessionAffinity({ ...link.info, handoff: link.handoff }));
     }
     const url = await http.listen();
     where = `${url}${config.http.http2 ? ' (HTTP/2)' : ''}`;

@@ -30,7 +30,17 @@ export interface AnswerMessage {
   error?: string;
 }
 
-export type ClusterMessage = StopMessage | ListeningMessage | AskMessage | AnswerMessage;
+/**
+ * Either way through the primary, with a connection's socket as the message's handle: the connection goes to process
+ * `to`, which reads `head` (base64: the bytes already read from it) first.
+ */
+export interface HandoffMessage {
+  nmcp: 'handoff';
+  to: number;
+  head: string;
+}
+
+export type ClusterMessage = StopMessage | ListeningMessage | AskMessage | AnswerMessage | HandoffMessage;
 
 export function isClusterMessage(message: unknown): message is ClusterMessage {
   return typeof message === 'object' && message !== null && typeof (message as { nmcp?: unknown }).nmcp === 'string';

@@ -73,8 +73,21 @@ export async function runPrimary(options: PrimaryOptions): Promise<number> {
     // A send to a process that just died fails with an 'error' event (ERR_IPC_CHANNEL_CLOSED): its 'exit' follows,
     // and that is where it is handled.
     worker.on('error', () => {});
-    worker.on('message', (message: unknown) => {
+    worker.on('message', (message: unknown, handle: unknown) => {
       if (!isClusterMessage(message)) return;
+      if (message.nmcp === 'handoff') {
+        // A connection on its way to the process owning its session. The owner is gone or restarting: back to the
+        // sender, which answers its requests 404 (the session died with its process).
+        const target = slots[message.to - 1]?.worker;
+        const to = target !== undefined && target.isConnected() && slots[message.to - 1]?.listening ? target : worker;
+        const socket = handle as import('node:net').Socket | undefined;
+        // keepOpen, then destroy once sent: the primary's copy must end with a 'close' event, which tells the sending
+        // process (node's socket list for handles it sent) that the socket is gone here; its server's close() waits
+        // for that. keepOpen: false would close the handle without the event, and the sender would never close.
+        if (to.isConnected()) to.send(message, socket, { keepOpen: true }, () => socket?.destroy());
+        else socket?.destroy();
+        return;
+      }
       if (message.nmcp === 'listening') {
         slot.listening = true;
         where = message.where;

@@ -5,8 +5,10 @@
  * port answers with) — and the session routing of its HTTP server.
  */
 import cluster from 'node:cluster';
+import type { Socket } from 'node:net';
 import { Channel, type ClusterMessage, isClusterMessage } from './ipc.js';
 import { PROCESS_ENV } from './primary.js';
+import type { ConnectionHandoff } from './session-affinity.js';
 
 export interface ServerProcessInfo {
   /** 1 … N. */
@@ -35,6 +37,7 @@ export class PrimaryLink {
   readonly stopped: Promise<void>;
   readonly #channel: Channel;
   #answers: ProcessAnswers = {};
+  #receive: ((head: Buffer, socket: Socket) => void) | undefined;
 
   constructor(info: ServerProcessInfo) {
     this.info = info;
@@ -50,15 +53,39 @@ export class PrimaryLink {
     this.stopped = new Promise<void>((resolve) => {
       stop = resolve;
     });
-    process.on('message', (message: unknown) => {
+    process.on('message', (message: unknown, handle: unknown) => {
       if (!isClusterMessage(message)) return;
       if (message.nmcp === 'stop') stop();
+      else if (message.nmcp === 'handoff') this.#adopt(message.head, handle as Socket | undefined);
       else this.#channel.receive(message);
     });
     process.once('disconnect', () => {
       this.#channel.close('the primary is gone');
       stop();
     });
+  }
+
+  /** Connections moved between processes (session-affinity.ts), through the primary. */
+  readonly handoff: ConnectionHandoff = {
+    send: (owner, head, socket) => {
+      const message: ClusterMessage = { nmcp: 'handoff', to: owner, head: head.toString('base64') };
+      // keepOpen false: once the handle is sent, this process's copy of the socket is closed.
+      process.send?.(message, socket, { keepOpen: false }, (err: Error | null) => {
+        if (err) socket.destroy();
+      });
+    },
+    onReceive: (receive) => {
+      this.#receive = receive;
+    },
+  };
+
+  #adopt(head: string, socket: Socket | undefined): void {
+    if (socket === undefined) return;
+    if (this.#receive === undefined) {
+      socket.destroy();
+      return;
+    }
+    this.#receive(Buffer.from(head, 'base64'), socket);
   }
 
   /** What this process answers the primary's questions with (set once its operations exist). */

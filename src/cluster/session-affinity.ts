@@ -17,9 +17,11 @@
  */
 import { existsSync, unlinkSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Dispatcher, Pool } from 'undici';
+import { modernHeader } from '../transport/http/server/headers.js';
 import type { SessionAffinity } from '../transport/http/server/http-server.js';
 
 /** JSON-RPC code of the HTTP transport's `Session not found` (mcp-http-handler.ts). */
@@ -67,11 +69,45 @@ function sessionNotFound(res: ServerResponse): void {
   res.end(body);
 }
 
+/** Moves a whole connection to another process (node:cluster's IPC, through the primary: src/cluster/primary.ts). */
+export interface ConnectionHandoff {
+  /** Sends `socket`, and the bytes already read from it, to process `owner`. */
+  send(owner: number, head: Buffer, socket: Socket): void;
+  /** Connections other processes hand to this one. */
+  onReceive(receive: (head: Buffer, socket: Socket) => void): void;
+}
+
 export interface ProcessAffinityOptions {
   /** This process's number (1 … N). */
   index: number;
   /** The primary's pid: names the sockets of this cluster. */
   primaryPid: number;
+  /** With it, a connection whose first request names another process's session moves there whole. */
+  handoff?: ConnectionHandoff;
+}
+
+/** Longest request head read before deciding where a connection goes; past it the connection stays. */
+const MAX_HEAD = 16 * 1024;
+/** How long a new connection may stay silent before it is given to this process's HTTP stack undecided. */
+const SNIFF_TIMEOUT_MS = 5_000;
+
+/**
+ * The owner named by the Mcp-Session-Id header of a raw HTTP/1.1 request head, unless the request is a modern one
+ * (stateless: served where it lands).
+ */
+export function headOwner(head: Buffer): number | undefined {
+  const text = head.toString('latin1');
+  const id = /\r\nmcp-session-id:[ \t]*([^\r\n]*)/i.exec(text)?.[1];
+  if (id === undefined) return undefined;
+  const version = /\r\nmcp-protocol-version:[ \t]*([^\r\n]*)/i.exec(text)?.[1];
+  if (version !== undefined && modernHeader(version.trim())) return undefined;
+  return sessionOwner(id.trim());
+}
+
+/** Counts of connections moved to their session's process (`nmcp_http_forwarded_requests_total`'s companion). */
+export interface MovedConnections {
+  sent: number;
+  received: number;
 }
 
 /** The SessionAffinity of one process of the cluster (McpHttpServer.routeSessions). */
@@ -96,9 +132,70 @@ export async function processSessionAffinity(options: ProcessAffinityOptions): P
   };
   let server: Server | undefined;
   const own = sessionSocketPath(primaryPid, index);
+  const { handoff } = options;
+  const moved: MovedConnections = { sent: 0, received: 0 };
+  // Connections not yet given to the HTTP stack (it closes those it has): close() ends these.
+  const undecided = new Set<Socket>();
+  let closed = false;
 
   return {
     prefix: `${index}.`,
+    moved,
+    ...(handoff === undefined
+      ? {}
+      : {
+          connections: {
+            accept(socket: Socket, deliver: (socket: Socket) => void): void {
+              let head: Buffer | undefined;
+              const decide = () => {
+                undecided.delete(socket);
+                socket.off('data', onData);
+                socket.off('close', onClose);
+                clearTimeout(timer);
+                socket.pause();
+                const bytes = head ?? Buffer.alloc(0);
+                const end = bytes.indexOf('\r\n\r\n');
+                const owner = end < 0 ? undefined : headOwner(bytes.subarray(0, end + 2));
+                if (owner === undefined || owner === index) {
+                  if (bytes.length > 0) socket.unshift(bytes);
+                  deliver(socket);
+                  socket.resume();
+                  return;
+                }
+                moved.sent++;
+                handoff.send(owner, bytes, socket);
+              };
+              const onData = (chunk: Buffer) => {
+                head = head === undefined ? chunk : Buffer.concat([head, chunk]);
+                if (head.indexOf('\r\n\r\n') >= 0 || head.length >= MAX_HEAD) decide();
+              };
+              const onClose = () => {
+                undecided.delete(socket);
+                clearTimeout(timer);
+              };
+              if (closed) {
+                socket.destroy();
+                return;
+              }
+              const timer = setTimeout(decide, SNIFF_TIMEOUT_MS);
+              undecided.add(socket);
+              socket.on('data', onData);
+              socket.once('close', onClose);
+            },
+            adopt(deliver: (socket: Socket) => void): void {
+              handoff.onReceive((head, socket) => {
+                if (closed) {
+                  socket.destroy();
+                  return;
+                }
+                moved.received++;
+                if (head.length > 0) socket.unshift(head);
+                deliver(socket);
+                socket.resume();
+              });
+            },
+          },
+        }),
 
     forward(req: IncomingMessage, res: ServerResponse, sessionId: string): boolean {
       const owner = sessionOwner(sessionId);
@@ -154,6 +251,9 @@ export async function processSessionAffinity(options: ProcessAffinityOptions): P
     },
 
     async close(): Promise<void> {
+      closed = true;
+      for (const socket of undecided) socket.destroy();
+      undecided.clear();
       await Promise.all([...pools.values()].map((pool) => pool.destroy()));
       pools.clear();
       const listening = server;

@@ -45,6 +45,8 @@ export type MetricsListener =
       readonly handler: { readonly sessionCount: number };
       /** Legacy-session requests handed to the process that owns the session (`nmcp serve --processes N`). */
       readonly forwardedRequests?: { readonly received: number; readonly sent: number };
+      /** Connections moved whole to the process owning their first request's session. */
+      readonly movedConnections?: { readonly received: number; readonly sent: number };
     };
 
 const KIND_NAMES = ['request', 'notification', 'response', 'error'] as const;
@@ -378,6 +380,26 @@ export class NmcpMetrics implements ServerObserver {
           if ('handler' in l && l.forwardedRequests !== undefined) {
             sent += l.forwardedRequests.sent;
             received += l.forwardedRequests.received;
+          }
+        }
+        return [
+          { labels: { direction: 'sent' }, value: sent },
+          { labels: { direction: 'received' }, value: received },
+        ];
+      },
+    );
+    publish(
+      r,
+      'nmcp_http_moved_connections_total',
+      "HTTP/1.1 connections whose first request named another process's legacy session, moved whole to that process (nmcp serve --processes N): sent, or received",
+      'counter',
+      () => {
+        let sent = 0;
+        let received = 0;
+        for (const l of this.#listeners) {
+          if ('handler' in l && l.movedConnections !== undefined) {
+            sent += l.movedConnections.sent;
+            received += l.movedConnections.received;
           }
         }
         return [

@@ -7,7 +7,7 @@
  */
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { request } from 'node:http';
+import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -102,12 +102,18 @@ interface Posted {
 }
 
 /** One POST on a connection of its own (agent: false): node:cluster hands each new connection to the next process. */
-function post(url: string, body: unknown, sessionId?: string, extra: Record<string, string> = {}): Promise<Posted> {
+function post(
+  url: string,
+  body: unknown,
+  sessionId?: string,
+  extra: Record<string, string> = {},
+  agent: Agent | false = false,
+): Promise<Posted> {
   const u = new URL(url);
   return new Promise((resolve, reject) => {
     const req = request(
       {
-        agent: false,
+        agent,
         host: u.hostname,
         port: u.port,
         path: u.pathname,
@@ -282,6 +288,30 @@ describe('nmcp serve --processes 2', () => {
     clients.push(client);
     await client.connect(new StreamableHttpClientTransport(url));
     for (let i = 0; i < 10; i++) expect(await echo(client, `k${i}`)).toBe(`k${i}`);
+    // One keep-alive connection for requests of sessions on both processes: it stays where its first request's
+    // session is, and the requests of the other process's sessions are forwarded one by one.
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    try {
+      for (let i = 0; i < 12; i++) {
+        const session = sessions[i % sessions.length] as string;
+        const r = await post(
+          url,
+          {
+            jsonrpc: '2.0',
+            id: 200 + i,
+            method: 'tools/call',
+            params: { name: 'echo', arguments: { text: `ka${i}` } },
+          },
+          session,
+          {},
+          agent,
+        );
+        expect(r.status).toBe(200);
+        expect(r.body).toContain(`"text":"ka${i}"`);
+      }
+    } finally {
+      agent.destroy();
+    }
     const text = await (await fetch(new URL('/metrics', url))).text();
     expect(
       sample(text, 'nmcp_messages_total', {
@@ -290,12 +320,16 @@ describe('nmcp serve --processes 2', () => {
         kind: 'request',
         method: 'tools/call',
       }),
-    ).toBe(30 + sessions.length + 10);
-    // Requests did land on the process not owning their session, and were served by the owner.
-    const sent = sample(text, 'nmcp_http_forwarded_requests_total', { direction: 'sent' }) as number;
-    expect(sent).toBeGreaterThan(5);
-    // '7.nosuch' was sent toward a process that does not exist (404), so one fewer was received.
-    expect(sample(text, 'nmcp_http_forwarded_requests_total', { direction: 'received' })).toBe(sent - 1);
+    ).toBe(30 + sessions.length + 10 + 12);
+    const forwarded = sample(text, 'nmcp_http_forwarded_requests_total', { direction: 'sent' }) as number;
+    expect(forwarded).toBeGreaterThanOrEqual(4);
+    // '7.nosuch' was sent toward a process that does not exist (404): one fewer received.
+    expect(sample(text, 'nmcp_http_forwarded_requests_total', { direction: 'received' })).toBe(forwarded - 1);
+    // Requests did land on the process not owning their session: each on a new connection, whose first request
+    // named the session, so the connection moved whole to the owner.
+    const moved = sample(text, 'nmcp_http_moved_connections_total', { direction: 'sent' }) as number;
+    expect(moved).toBeGreaterThan(5);
+    expect(sample(text, 'nmcp_http_moved_connections_total', { direction: 'received' })).toBe(moved);
   });
 
   it('HTTP: stateless (2026-07-28) requests are served where they land, by both processes, with no hop', async () => {

@@ -8,7 +8,7 @@
  */
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { ErrorCode, NmcpError } from '../../../errors.js';
 import type { McpServer } from '../../../server/mcp-server.js';
@@ -25,6 +25,17 @@ import { McpHttpHandler } from './mcp-http-handler.js';
  */
 export interface SessionAffinity {
   readonly prefix: string;
+  /**
+   * Plain HTTP/1.1 only (not TLS, not HTTP/2): sees each new connection before the HTTP server does, and may hand it
+   * to the process owning the session its first request names (`deliver` gives a connection to this server's HTTP
+   * stack, for connections kept here and those other processes hand over).
+   */
+  /** Connections moved whole to the owning process, and received from others. */
+  readonly moved?: { readonly sent: number; readonly received: number };
+  readonly connections?: {
+    accept(socket: Socket, deliver: (socket: Socket) => void): void;
+    adopt(deliver: (socket: Socket) => void): void;
+  };
   /** Answers the request: true when it went to another process, false when answered here (no such process). */
   forward(req: IncomingMessage, res: ServerResponse, sessionId: string): boolean;
   listen(handle: (req: IncomingMessage, res: ServerResponse) => void): Promise<void>;
@@ -156,6 +167,19 @@ export class McpHttpServer {
         await register(scope);
       });
     }
+    const connections = affinity?.connections;
+    if (connections !== undefined && !this.#tls && this.#options.http2 !== true) {
+      // Before the HTTP stack: a connection whose first request names another process's session goes to that process
+      // whole, so its later requests need no hop (docs/cluster.md).
+      const server = app.server as unknown as import('node:http').Server;
+      const stack = server.listeners('connection') as ((socket: Socket) => void)[];
+      server.removeAllListeners('connection');
+      const deliver = (socket: Socket) => {
+        for (const listener of stack) listener.call(server, socket);
+      };
+      server.on('connection', (socket: Socket) => connections.accept(socket, deliver));
+      connections.adopt(deliver);
+    }
     await app.listen({ port: this.#port, host: this.#host });
     await affinity?.listen((req, res) => {
       this.#forwarded.received++;
@@ -168,6 +192,11 @@ export class McpHttpServer {
   /** Requests of legacy sessions owned by another process, sent there, and received from others (routeSessions). */
   get forwardedRequests(): { readonly sent: number; readonly received: number } {
     return this.#forwarded;
+  }
+
+  /** Connections moved whole to the process owning their first request's session, and received (routeSessions). */
+  get movedConnections(): { readonly sent: number; readonly received: number } {
+    return this.#affinity?.moved ?? { sent: 0, received: 0 };
   }
 
   /** The endpoint URL (after listen()). */
