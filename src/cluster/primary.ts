@@ -78,8 +78,8 @@ export async function runPrimary(options: PrimaryOptions): Promise<number> {
       if (message.nmcp === 'handoff') {
         // A connection on its way to the process owning its session. The owner is gone or restarting: back to the
         // sender, which answers its requests 404 (the session died with its process).
-        const target = slots[message.to - 1]?.worker;
-        const to = target !== undefined && target.isConnected() && slots[message.to - 1]?.listening ? target : worker;
+        const owner = slots[message.to - 1];
+        const to = owner?.worker?.isConnected() && owner.listening ? owner.worker : worker;
         const socket = handle as import('node:net').Socket | undefined;
         // keepOpen, then destroy once sent: the primary's copy must end with a 'close' event, which tells the sending
         // process (node's socket list for handles it sent) that the socket is gone here; its server's close() waits
