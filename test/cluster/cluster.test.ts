@@ -167,6 +167,11 @@ async function openSession(url: string): Promise<string> {
   return id;
 }
 
+/** tools/call requests received over `transport`, from a Prometheus text. */
+function toolCallsIn(text: string, transport: 'tcp' | 'http'): number | undefined {
+  return sample(text, 'nmcp_messages_total', { transport, direction: 'in', kind: 'request', method: 'tools/call' });
+}
+
 function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
@@ -196,9 +201,7 @@ describe('nmcp serve --processes 2', () => {
     expect(perProcess.every((n) => n > 0)).toBe(true);
     expect(perProcess[0]! + perProcess[1]!).toBe(4);
     const text = await (await fetch(`${c.ops}/metrics`)).text();
-    expect(
-      sample(text, 'nmcp_messages_total', { transport: 'tcp', direction: 'in', kind: 'request', method: 'tools/call' }),
-    ).toBe(20);
+    expect(toolCallsIn(text, 'tcp')).toBe(20);
     expect(sample(text, 'nmcp_connections', { transport: 'tcp' })).toBe(4);
     expect(text).toMatch(/^nmcp_core_info\{core="(native|twin)",version="[^"]+"\} 1$/m);
     const health = await fetch(`${c.ops}/health`);
@@ -313,14 +316,7 @@ describe('nmcp serve --processes 2', () => {
       agent.destroy();
     }
     const text = await (await fetch(new URL('/metrics', url))).text();
-    expect(
-      sample(text, 'nmcp_messages_total', {
-        transport: 'http',
-        direction: 'in',
-        kind: 'request',
-        method: 'tools/call',
-      }),
-    ).toBe(30 + sessions.length + 10 + 12);
+    expect(toolCallsIn(text, 'http')).toBe(30 + sessions.length + 10 + 12);
     const forwarded = sample(text, 'nmcp_http_forwarded_requests_total', { direction: 'sent' }) as number;
     expect(forwarded).toBeGreaterThanOrEqual(4);
     // '7.nosuch' was sent toward a process that does not exist (404): one fewer received.
@@ -378,14 +374,7 @@ describe('nmcp serve --processes 2', () => {
     }
     expect([...pids].sort()).toEqual([...c.pids].sort());
     const text = await (await fetch(new URL('/metrics', url))).text();
-    expect(
-      sample(text, 'nmcp_messages_total', {
-        transport: 'http',
-        direction: 'in',
-        kind: 'request',
-        method: 'tools/call',
-      }),
-    ).toBe(20);
+    expect(toolCallsIn(text, 'http')).toBe(20);
     expect(sample(text, 'nmcp_http_forwarded_requests_total', { direction: 'sent' })).toBe(0);
   });
 
