@@ -8,6 +8,7 @@
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
+import { connect as connectHttp2 } from 'node:http2';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -326,6 +327,81 @@ describe('nmcp serve --processes 2', () => {
     const moved = sample(text, 'nmcp_http_moved_connections_total', { direction: 'sent' }) as number;
     expect(moved).toBeGreaterThan(5);
     expect(sample(text, 'nmcp_http_moved_connections_total', { direction: 'received' })).toBe(moved);
+  });
+
+  it('HTTP/2: requests of a session on another process are forwarded (an h2 connection cannot move)', async () => {
+    const c = await serveCluster(['--http', '0', '--http2']);
+    const url = c.listening;
+    /** One POST on an HTTP/2 connection of its own (the next process gets each new connection). */
+    const post2 = (body: unknown, sessionId?: string) =>
+      new Promise<Posted>((resolve, reject) => {
+        const session = connectHttp2(new URL(url).origin);
+        session.on('error', reject);
+        const stream = session.request({
+          ':method': 'POST',
+          ':path': new URL(url).pathname,
+          'content-type': 'application/json',
+          accept: 'application/json, text/event-stream',
+          ...(sessionId === undefined ? {} : { 'mcp-session-id': sessionId, 'mcp-protocol-version': '2025-06-18' }),
+        });
+        let status = 0;
+        let id: string | undefined;
+        let text = '';
+        stream.on('response', (headers) => {
+          status = Number(headers[':status']);
+          id = headers['mcp-session-id'] as string | undefined;
+        });
+        stream.setEncoding('utf8');
+        stream.on('data', (chunk: string) => {
+          text += chunk;
+        });
+        stream.on('end', () => {
+          session.close();
+          resolve({ status, sessionId: id, body: text });
+        });
+        stream.on('error', reject);
+        stream.end(JSON.stringify(body));
+      });
+    const sessions: string[] = [];
+    for (let i = 0; i < 4; i++) {
+      const init = await post2({
+        jsonrpc: '2.0',
+        id: 0,
+        method: 'initialize',
+        params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'h2', version: '1' } },
+      });
+      expect(init.status).toBe(200);
+      sessions.push(init.sessionId as string);
+    }
+    expect(new Set(sessions.map((s) => s[0])).size).toBe(2);
+    for (let i = 0; i < 12; i++) {
+      const r = await post2(
+        { jsonrpc: '2.0', id: i + 1, method: 'tools/call', params: { name: 'echo', arguments: { text: `h${i}` } } },
+        // Each session twice in a row: two new connections, which round robin gives to different processes.
+        sessions[Math.floor(i / 2) % sessions.length],
+      );
+      expect(r.status).toBe(200);
+      expect(r.body).toContain(`"text":"h${i}"`);
+    }
+    const metrics = await new Promise<string>((resolve, reject) => {
+      const session = connectHttp2(new URL(url).origin);
+      const stream = session.request({ ':path': '/metrics' });
+      let text = '';
+      stream.setEncoding('utf8');
+      stream.on('data', (chunk: string) => {
+        text += chunk;
+      });
+      stream.on('end', () => {
+        session.close();
+        resolve(text);
+      });
+      stream.on('error', reject);
+    });
+    const forwarded = sample(metrics, 'nmcp_http_forwarded_requests_total', { direction: 'sent' }) as number;
+    expect(forwarded).toBeGreaterThan(0);
+    expect(sample(metrics, 'nmcp_http_forwarded_requests_total', { direction: 'received' })).toBe(forwarded);
+    expect(sample(metrics, 'nmcp_http_moved_connections_total', { direction: 'sent' })).toBe(0);
+    expect(toolCallsIn(metrics, 'http')).toBe(12);
   });
 
   it('HTTP: stateless (2026-07-28) requests are served where they land, by both processes, with no hop', async () => {
