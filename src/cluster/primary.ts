@@ -90,9 +90,13 @@ export async function runPrimary(options: PrimaryOptions): Promise<number> {
       }
       if (message.nmcp === 'listening') {
         slot.listening = true;
+        const moved = announced && message.where !== where;
         where = message.where;
         if (announced) {
-          log(`process ${slot.index} restarted (pid ${worker.process.pid}), listening again`);
+          // node:cluster releases the port when no process holds it any more: with port 0 the next one picks anew.
+          log(
+            `process ${slot.index} restarted (pid ${worker.process.pid}), listening again${moved ? ` on ${where} (every process had died; port 0 picked a new port)` : ''}`,
+          );
         } else if (slots.every((s) => s.listening)) {
           announced = true;
           const pids = slots.map((s) => s.worker?.process.pid).join(', ');
@@ -122,9 +126,10 @@ export async function runPrimary(options: PrimaryOptions): Promise<number> {
         `process ${slot.index} (pid ${worker.process.pid}) exited (${how}); its connections and sessions are closed; restarting it${delay > 0 ? ` in ${delay} ms` : ''}`,
       );
       slot.restarts++;
+      // Not unref'd: when every process is dead at once, this timer is what keeps the primary alive to restart them.
       setTimeout(() => {
         if (!stopping) fork(slot);
-      }, delay).unref();
+      }, delay);
     });
   };
 

@@ -250,6 +250,16 @@ describe('nmcp serve --processes 2', () => {
     expect(info.cluster.map((p) => p.restarts)).toEqual([1, 0]);
   });
 
+  it('every process killed at once: the primary restarts them all and serves again on its port', async () => {
+    const port = await freePort();
+    const c = await serveCluster(['--tcp', String(port)]);
+    for (const pid of c.pids) process.kill(pid, 'SIGKILL');
+    await c.waitFor(/process 1 restarted \(pid \d+\)/);
+    await c.waitFor(/process 2 restarted \(pid \d+\)/);
+    expect(c.child.exitCode).toBeNull();
+    expect(await echo(await tcpClient(port), 'back')).toBe('back');
+  });
+
   it('HTTP: legacy sessions work whichever process a request lands on; /metrics on the MCP port sums both', async () => {
     const c = await serveCluster(['--http', '0']);
     const url = c.listening;
