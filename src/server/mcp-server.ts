@@ -97,6 +97,12 @@ export interface McpServerOptions {
   /** Errors that cannot be sent to a client (a notification handler that threw, a late response). */
   onError?: (error: Error) => void;
   /**
+   * Legacy era: called when a session's client sends notifications/roots/list_changed (its roots changed: call
+   * `session.listRoots()` for the new list). Also per session: `session.onrootslistchanged`. Default: none (the
+   * notification is accepted and ignored). A throw goes to onError.
+   */
+  onRootsListChanged?: (session: ServerSession) => void;
+  /**
    * Tasks (docs/mcp-eras.md §7): store, TTL, polling interval. Tasks are served once a tool declares
    * `execution.taskSupport`, or when this is given (e.g. before any such tool is registered).
    */
@@ -173,7 +179,15 @@ const RULES = {
   maxSubscriptions: { min: 1, max: 1_000_000, what: 'streams per session' },
 } as const;
 
-const OBJECT_OPTIONS = ['requestStateSecret', 'capabilities', 'cacheHints', 'onError', 'tasks', 'workerPool'] as const;
+const OBJECT_OPTIONS = [
+  'requestStateSecret',
+  'capabilities',
+  'cacheHints',
+  'onError',
+  'onRootsListChanged',
+  'tasks',
+  'workerPool',
+] as const;
 const UNTIMED = new Set(['subscriptions/listen']);
 
 function optionError(key: string, message: string): NmcpError {
@@ -188,6 +202,7 @@ export class McpServer {
 
   readonly #declared: ServerCapabilities;
   readonly #onError: ((error: Error) => void) | undefined;
+  readonly #onRootsListChanged: ((session: ServerSession) => void) | undefined;
   readonly #core: ServerCore;
   readonly #tools: ToolRegistry;
   readonly #resources: ResourceRegistry;
@@ -218,7 +233,7 @@ export class McpServer {
     const scalars: JsonObject = { ...options };
     for (const key of OBJECT_OPTIONS) delete scalars[key];
     this.options = resolveOptions('McpServer', DEFAULTS, RULES, scalars as Partial<ScalarOptions>);
-    const { requestStateSecret, capabilities, cacheHints, onError, tasks, workerPool } = options;
+    const { requestStateSecret, capabilities, cacheHints, onError, onRootsListChanged, tasks, workerPool } = options;
     if (workerPool !== undefined && typeof (workerPool as Partial<WorkerRunner>).run !== 'function') {
       throw optionError('workerPool', 'must be a WorkerPool (an object with run(spec, args, ctx))');
     }
@@ -228,6 +243,9 @@ export class McpServer {
       throw optionError('capabilities', 'must be an object');
     }
     if (onError !== undefined && typeof onError !== 'function') throw optionError('onError', 'must be a function');
+    if (onRootsListChanged !== undefined && typeof onRootsListChanged !== 'function') {
+      throw optionError('onRootsListChanged', 'must be a function');
+    }
     if (cacheHints !== undefined) {
       if (!isObject(cacheHints as unknown)) throw optionError('cacheHints', 'must be an object');
       for (const [method, hint] of Object.entries(cacheHints)) {
@@ -250,6 +268,7 @@ export class McpServer {
     }
     this.#declared = capabilities ?? {};
     this.#onError = onError;
+    this.#onRootsListChanged = onRootsListChanged;
     this.#tasksDeclared = tasks !== undefined;
     const pageSize = this.options.pageSize;
     const encoder = new ModernEncoder(this.info, cacheHints);
@@ -521,6 +540,12 @@ export class McpServer {
       if (state.phase !== 'legacy' || state.initialized) return;
       state.initialized = true;
       session.oninitialized?.();
+    });
+    // The modern era removed this notification (its clients send roots with each request): dropped there.
+    rpc.notificationHandlers.set('notifications/roots/list_changed', () => {
+      if (state.phase !== 'legacy') return;
+      session.onrootslistchanged?.();
+      this.#onRootsListChanged?.(session);
     });
     rpc.observer = this.#observer?.sessionOpened(session, transport);
     if (this.#tracer === undefined && openTelemetryRegistered()) {

@@ -4,9 +4,11 @@
  * sessions: two clients of one McpServer never see each other's subscriptions or log levels.
  */
 
+import { randomUUID } from 'node:crypto';
 import { type JsonObject, McpError, type RequestId, RpcCode } from '../protocol/jsonrpc.js';
 import type { ProtocolVersion } from '../protocol/versions.js';
 import type { JsonRpcSession, OutboundRequestOptions } from '../session/session.js';
+import { missingCapability } from './input-required.js';
 import type {
   ClientCapabilities,
   CreateMessageParams,
@@ -79,6 +81,11 @@ export class ServerSession {
   readonly rpc: JsonRpcSession;
   /** Called once notifications/initialized arrives (legacy era). */
   oninitialized: (() => void) | undefined;
+  /**
+   * Called when the client sends notifications/roots/list_changed (legacy era; call listRoots() for the new list).
+   * McpServerOptions.onRootsListChanged is the server-wide form.
+   */
+  onrootslistchanged: (() => void) | undefined;
   /** Called once when the connection closes. */
   onclose: ((reason?: Error) => void) | undefined;
 
@@ -180,23 +187,60 @@ export class ServerSession {
     return this.rpc.request(method, params, options);
   }
 
-  /** sampling/createMessage (needs the client's `sampling` capability). */
+  /**
+   * sampling/createMessage. Needs the client's `sampling` capability, and `sampling.tools` when the params carry
+   * `tools` or `toolChoice` (2025-11-25: a server MUST NOT send tool-enabled sampling otherwise): without it, rejects
+   * with -32021 naming the missing capability, and nothing is sent.
+   */
   createMessage(params: CreateMessageParams, options?: OutboundRequestOptions): Promise<CreateMessageResult> {
-    const missing = this.#missing('sampling', 'sampling/createMessage');
+    const missing = this.#missing('sampling/createMessage', params);
     if (missing) return Promise.reject(missing);
     return this.request('sampling/createMessage', params, options) as Promise<CreateMessageResult>;
   }
 
-  /** elicitation/create (needs the client's `elicitation` capability). */
+  /**
+   * elicitation/create. Needs the client's `elicitation` capability in the mode asked: `elicitation.url` for
+   * `mode: "url"`, form (`elicitation.form`, or a bare `elicitation: {}`) otherwise — a server MUST NOT send a mode
+   * the client did not declare; without it, rejects with -32021 and nothing is sent. URL mode (2025-11-25) needs a
+   * `url`; it gets a random `elicitationId` when the params have none (pass your own to announce the end of the
+   * out-of-band interaction later with completeElicitation).
+   */
   elicit(params: ElicitParams, options?: OutboundRequestOptions): Promise<ElicitResult> {
-    const missing = this.#missing('elicitation', 'elicitation/create');
+    const missing = this.#missing('elicitation/create', params);
     if (missing) return Promise.reject(missing);
-    return this.request('elicitation/create', params, options) as Promise<ElicitResult>;
+    let sent = params;
+    if (params.mode === 'url') {
+      if (typeof params.url !== 'string' || params.url === '') {
+        return Promise.reject(
+          new McpError(RpcCode.INVALID_PARAMS, 'elicitation/create: mode "url" needs a "url" (a non-empty string)'),
+        );
+      }
+      if (params.elicitationId === undefined) sent = { ...params, elicitationId: randomUUID() };
+      else if (typeof params.elicitationId !== 'string') {
+        return Promise.reject(
+          new McpError(RpcCode.INVALID_PARAMS, 'elicitation/create: "elicitationId" must be a string'),
+        );
+      }
+    }
+    return this.request('elicitation/create', sent, options) as Promise<ElicitResult>;
+  }
+
+  /**
+   * notifications/elicitation/complete (legacy era, 2025-11-25): the out-of-band interaction of a URL-mode
+   * elicitation with this `elicitationId` has ended. Returns false when it was not sent (modern era, which has no such
+   * notification; a closed connection).
+   */
+  completeElicitation(elicitationId: string): boolean {
+    if (typeof elicitationId !== 'string' || elicitationId === '') {
+      throw new McpError(RpcCode.INVALID_PARAMS, 'completeElicitation: elicitationId must be a non-empty string');
+    }
+    if (this.#state.phase !== 'legacy') return false;
+    return this.rpc.notify('notifications/elicitation/complete', { elicitationId });
   }
 
   /** roots/list (needs the client's `roots` capability). */
   listRoots(options?: OutboundRequestOptions): Promise<ListRootsResult> {
-    const missing = this.#missing('roots', 'roots/list');
+    const missing = this.#missing('roots/list', undefined);
     if (missing) return Promise.reject(missing);
     return this.request('roots/list', undefined, options) as Promise<unknown> as Promise<ListRootsResult>;
   }
@@ -217,12 +261,15 @@ export class ServerSession {
     await this.rpc.close(reason);
   }
 
-  #missing(capability: 'sampling' | 'elicitation' | 'roots', method: string): McpError | undefined {
-    if (this.#state.phase !== 'legacy' || this.#state.clientCapabilities?.[capability] !== undefined) return undefined;
+  /** Legacy era: the capability `method` with `params` needs that the client did not declare at initialize, as -32021. */
+  #missing(method: string, params: JsonObject | undefined): McpError | undefined {
+    if (this.#state.phase !== 'legacy') return undefined;
+    const required = missingCapability(method, params, this.#state.clientCapabilities);
+    if (required === undefined) return undefined;
     return new McpError(
       McpCode.MISSING_REQUIRED_CLIENT_CAPABILITY,
-      `${method}: the client did not declare the "${capability}" capability`,
-      { requiredCapabilities: { [capability]: {} } },
+      `${method}: the client did not declare the required capability ${JSON.stringify(required)}`,
+      { requiredCapabilities: required },
     );
   }
 }

@@ -210,6 +210,8 @@ export interface ElicitParams {
   mode?: 'form' | 'url';
   requestedSchema?: JsonObject;
   url?: string;
+  /** URL mode, legacy era (2025-11-25): names the interaction (generated when absent; see completeElicitation). */
+  elicitationId?: string;
   [key: string]: unknown;
 }
 

@@ -546,8 +546,83 @@ describe('legacy era: server→client requests from a handler', () => {
     await client.initialize('2025-11-25', {});
     const r = await client.call('tools/call', { name: 'ask' });
     expect(r.isError).toBe(true);
-    expect(text(r)).toContain('did not declare the "elicitation" capability');
+    expect(text(r)).toContain('did not declare the required capability {"elicitation":{"form":{}}}');
     await expect(session.listRoots()).rejects.toMatchObject({ code: -32021 });
+  });
+
+  it('a mode or sampling feature the client did not declare is refused (-32021) and nothing is sent', async () => {
+    const { client, session } = await connect(makeServer());
+    await client.initialize('2025-11-25', { elicitation: {}, sampling: {} }); // bare elicitation = form only
+    const url = { mode: 'url' as const, message: 'Log in', url: 'https://example.com/login' };
+    await expect(session.elicit(url)).rejects.toMatchObject({
+      code: -32021,
+      data: { requiredCapabilities: { elicitation: { url: {} } } },
+    });
+    const sampling = { messages: [], maxTokens: 5 };
+    await expect(session.createMessage({ ...sampling, tools: [] })).rejects.toMatchObject({
+      code: -32021,
+      data: { requiredCapabilities: { sampling: { tools: {} } } },
+    });
+    await expect(session.createMessage({ ...sampling, toolChoice: { mode: 'auto' } })).rejects.toMatchObject({
+      code: -32021,
+    });
+    const { client: urlOnly, session: urlSession } = await connect(makeServer());
+    await urlOnly.initialize('2025-11-25', { elicitation: { url: {} } });
+    await expect(urlSession.elicit({ message: 'Name?', requestedSchema: FORM })).rejects.toMatchObject({
+      code: -32021,
+      data: { requiredCapabilities: { elicitation: { form: {} } } },
+    });
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(client.received.filter((m) => m.id !== undefined && m.method !== undefined)).toHaveLength(0);
+    expect(urlOnly.received.filter((m) => m.id !== undefined && m.method !== undefined)).toHaveLength(0);
+  });
+
+  it('URL-mode elicitation (2025-11-25) carries an elicitationId, generated when absent; completeElicitation', async () => {
+    const { client, session } = await connect(makeServer());
+    await client.initialize('2025-11-25', { elicitation: { url: {} }, sampling: { tools: {} } });
+    const pending = session.elicit({ mode: 'url', message: 'Log in', url: 'https://example.com/login' });
+    const sent = await client.waitFor((m) => m.method === 'elicitation/create' && m.id !== undefined);
+    expect(sent.params).toEqual({
+      mode: 'url',
+      message: 'Log in',
+      url: 'https://example.com/login',
+      elicitationId: expect.stringMatching(/^[0-9a-f-]{36}$/),
+    });
+    client.send({ jsonrpc: '2.0', id: sent.id, result: { action: 'accept' } });
+    await expect(pending).resolves.toEqual({ action: 'accept' });
+    const own = session.elicit({ mode: 'url', message: 'Pay', url: 'https://example.com/pay', elicitationId: 'pay-1' });
+    const second = await client.waitFor(
+      (m) => m.method === 'elicitation/create' && (m.params as JsonObject).elicitationId === 'pay-1',
+    );
+    client.send({ jsonrpc: '2.0', id: second.id, result: { action: 'decline' } });
+    await expect(own).resolves.toEqual({ action: 'decline' });
+    expect(session.completeElicitation('pay-1')).toBe(true);
+    const done = await client.waitFor((m) => m.method === 'notifications/elicitation/complete');
+    expect(done.params).toEqual({ elicitationId: 'pay-1' });
+    await expect(session.elicit({ mode: 'url', message: 'no url' })).rejects.toMatchObject({ code: -32602 });
+    // tools in sampling are sent once declared
+    const sampled = session.createMessage({ messages: [], maxTokens: 5, tools: [] });
+    const req = await client.waitFor((m) => m.method === 'sampling/createMessage');
+    client.send({ jsonrpc: '2.0', id: req.id, result: { role: 'assistant', content: { type: 'text', text: 'ok' } } });
+    await expect(sampled).resolves.toMatchObject({ role: 'assistant' });
+  });
+
+  it('notifications/roots/list_changed reaches onRootsListChanged and session.onrootslistchanged (legacy only)', async () => {
+    const seen: string[] = [];
+    const server = makeServer({ onRootsListChanged: (s) => seen.push(`server:${s.protocolVersion}`) });
+    const { client, session } = await connect(server);
+    session.onrootslistchanged = () => seen.push('session');
+    await client.initialize('2025-06-18', { roots: { listChanged: true } });
+    client.send({ jsonrpc: '2.0', method: 'notifications/roots/list_changed' });
+    await vi.waitFor(() => expect(seen).toEqual(['session', 'server:2025-06-18']));
+    const { client: modern } = await connect(server);
+    await modern.modern('tools/list');
+    modern.send({ jsonrpc: '2.0', method: 'notifications/roots/list_changed' });
+    await modern.modern('tools/list');
+    expect(seen).toHaveLength(2);
+    expect(() => new McpServer({ name: 'x', version: '1' }, { onRootsListChanged: 1 as never })).toThrow(
+      /onRootsListChanged must be a function/,
+    );
   });
 
   it('session.request refuses outside the legacy era', async () => {
