@@ -10,6 +10,7 @@ import type { JsonRpcSession } from '../session/session.js';
 import type {
   CreateMessageParams,
   ElicitationHandler,
+  ElicitationMode,
   ElicitParams,
   ProtocolEra,
   Root,
@@ -21,14 +22,32 @@ import type {
 export const SERVER_REQUEST_METHODS = ['sampling/createMessage', 'elicitation/create', 'roots/list'] as const;
 export type ServerRequestMethod = (typeof SERVER_REQUEST_METHODS)[number];
 
+export interface ClientCallbackOptions {
+  onSampling?: SamplingHandler;
+  onElicitation?: ElicitationHandler;
+  roots?: Root[];
+  /** The elicitation modes to declare (default `['form']`, advertised as a bare `elicitation: {}`). */
+  elicitationModes?: readonly ElicitationMode[];
+  /** Declare `sampling.tools` (default false). */
+  samplingTools?: boolean;
+  /** The user's `capabilities` option, merged shallowly over the derived ones. */
+  capabilities?: JsonObject;
+}
+
 export class ClientCallbacks {
   readonly #onSampling: SamplingHandler | undefined;
   readonly #onElicitation: ElicitationHandler | undefined;
+  readonly #elicitationModes: readonly ElicitationMode[];
+  readonly #samplingTools: boolean;
+  readonly #extra: JsonObject | undefined;
   #roots: Root[] | undefined;
 
-  constructor(options: { onSampling?: SamplingHandler; onElicitation?: ElicitationHandler; roots?: Root[] }) {
+  constructor(options: ClientCallbackOptions) {
     this.#onSampling = options.onSampling;
     this.#onElicitation = options.onElicitation;
+    this.#elicitationModes = [...new Set<ElicitationMode>(options.elicitationModes ?? ['form'])];
+    this.#samplingTools = options.samplingTools ?? false;
+    this.#extra = options.capabilities;
     this.#roots = options.roots ? [...options.roots] : undefined;
   }
 
@@ -40,13 +59,60 @@ export class ClientCallbacks {
     this.#roots = [...roots];
   }
 
-  /** The capabilities these callbacks let the client advertise (merged under the user's `capabilities`). */
-  capabilities(extra: JsonObject | undefined): JsonObject {
+  /**
+   * The capabilities the client advertises: those derived from the callbacks (`sampling`, with `tools` when
+   * `samplingTools`; `elicitation`, bare `{}` for form only or one member per mode of `elicitationModes`; `roots`),
+   * with the user's `capabilities` merged shallowly over them.
+   */
+  capabilities(): JsonObject {
     const caps: JsonObject = {};
-    if (this.#onSampling) caps.sampling = {};
-    if (this.#onElicitation) caps.elicitation = {};
+    if (this.#onSampling) caps.sampling = this.#samplingTools ? { tools: {} } : {};
+    if (this.#onElicitation) {
+      const modes = this.#elicitationModes;
+      caps.elicitation = modes.length === 1 && modes[0] === 'form' ? {} : Object.fromEntries(modes.map((m) => [m, {}]));
+    }
     if (this.#roots) caps.roots = { listChanged: true };
-    return { ...caps, ...extra };
+    return { ...caps, ...this.#extra };
+  }
+
+  /**
+   * Why the client refuses `method` with `params` although a callback answers it: the request uses a feature the
+   * client did not declare in the capabilities it advertised (an elicitation mode, tool-enabled sampling), which the
+   * spec forbids servers to send. McpError -32602, or undefined when the request is within what was declared.
+   */
+  refusal(method: string, params: JsonObject): McpError | undefined {
+    if (method === 'elicitation/create') {
+      const declared = asObject(this.capabilities().elicitation);
+      const mode = params.mode === undefined ? 'form' : params.mode;
+      if (typeof mode !== 'string') {
+        return new McpError(RpcCode.INVALID_PARAMS, 'elicitation/create: mode must be a string', { method, mode });
+      }
+      // A bare `elicitation: {}` (neither form nor url) declares form mode only.
+      const ok =
+        mode === 'form'
+          ? Object.hasOwn(declared, 'form') || !Object.hasOwn(declared, 'url')
+          : Object.hasOwn(declared, mode) && declared[mode] !== undefined;
+      if (!ok) {
+        return new McpError(
+          RpcCode.INVALID_PARAMS,
+          `elicitation/create: mode ${JSON.stringify(mode)} was not declared by this client (declare capabilities.elicitation.${mode}, e.g. with the elicitationModes option)`,
+          { method, mode },
+        );
+      }
+      return undefined;
+    }
+    if (method === 'sampling/createMessage' && (params.tools !== undefined || params.toolChoice !== undefined)) {
+      const sampling = asObject(this.capabilities().sampling);
+      if (!Object.hasOwn(sampling, 'tools') || sampling.tools === undefined) {
+        const fields = ['tools', 'toolChoice'].filter((k) => params[k] !== undefined);
+        return new McpError(
+          RpcCode.INVALID_PARAMS,
+          `sampling/createMessage: tool use (${fields.join(', ')}) was not declared by this client (declare capabilities.sampling.tools, e.g. with samplingTools: true)`,
+          { method, fields },
+        );
+      }
+    }
+    return undefined;
   }
 
   /** Whether a callback answers `method`. */
@@ -58,11 +124,16 @@ export class ClientCallbacks {
   }
 
   /**
-   * Runs the callback for `method`. Throws McpError -32601 when no callback answers it (the legacy era's answer; the
-   * modern driver checks `handles()` first to fail with its own error).
+   * Runs the callback for `method`. Throws McpError -32601 when no callback answers it, and McpError -32602 (without
+   * calling the callback) when the request uses a feature the client did not declare (`refusal()`) — the legacy
+   * era's answers; the modern driver checks `handles()` and `refusal()` first to fail with its own error.
    */
   async dispatch(method: string, params: JsonObject, signal: AbortSignal, era: ProtocolEra): Promise<JsonObject> {
     const ctx: ServerRequestContext = { signal, era };
+    if (this.handles(method)) {
+      const refused = this.refusal(method, params);
+      if (refused) throw refused;
+    }
     if (method === 'sampling/createMessage' && this.#onSampling) {
       return checkObject(method, await this.#onSampling(params as CreateMessageParams, ctx));
     }
@@ -88,6 +159,10 @@ export class ClientCallbacks {
       }
     }
   }
+}
+
+function asObject(value: unknown): JsonObject {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as JsonObject) : {};
 }
 
 function checkObject(method: string, value: unknown): JsonObject {

@@ -21,7 +21,9 @@ const KNOWN: readonly (keyof McpClientOptions)[] = [
   'probeTimeoutMs',
   'maxInputRounds',
   'onSampling',
+  'samplingTools',
   'onElicitation',
+  'elicitationModes',
   'roots',
   'onError',
   'validateToolOutput',
@@ -56,8 +58,16 @@ export function resolveClientOptions(options: McpClientOptions): ResolvedClientO
   ) {
     throw invalid('capabilities', options.capabilities, 'must be an object');
   }
-  if (options.validateToolOutput !== undefined && typeof options.validateToolOutput !== 'boolean') {
-    throw invalid('validateToolOutput', options.validateToolOutput, 'must be a boolean');
+  for (const key of ['validateToolOutput', 'samplingTools'] as const) {
+    const v = options[key];
+    if (v !== undefined && typeof v !== 'boolean') throw invalid(key, v, 'must be a boolean');
+  }
+  const modes = options.elicitationModes;
+  if (
+    modes !== undefined &&
+    (!Array.isArray(modes) || modes.length === 0 || !modes.every((m) => m === 'form' || m === 'url'))
+  ) {
+    throw invalid('elicitationModes', modes, "must be a non-empty array of 'form' | 'url'");
   }
   const timeoutMs = integer('timeoutMs', options.timeoutMs, 0, 24 * HOUR_MS) ?? 60_000;
   const maxTotal = integer('maxTotalTimeoutMs', options.maxTotalTimeoutMs, 0, 24 * HOUR_MS);

@@ -14,6 +14,7 @@ export type {
   CreateMessageParams,
   CreateMessageResult,
   ElicitationHandler,
+  ElicitationMode,
   ElicitParams,
   ElicitResult,
   GetPromptParams,

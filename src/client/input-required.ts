@@ -119,6 +119,17 @@ async function fulfil(flow: InputRequiredFlow, requests: Record<string, unknown>
       );
     }
     const params = typeof e?.params === 'object' && e.params !== null ? (e.params as JsonObject) : {};
+    // A request beyond the capabilities the client advertised (an undeclared elicitation mode, tool sampling without
+    // sampling.tools) is refused like a missing callback, before any callback of the round runs.
+    const refused = flow.callbacks.refusal(method, params);
+    if (refused) {
+      throw new NmcpError(
+        ErrorCode.INPUT_REQUIRED_FAILED,
+        `${flow.method}: input request ${JSON.stringify(key)} refused: ${refused.message}`,
+        { method: flow.method, key, inputMethod: method, rpcCode: refused.code, refusal: refused.data },
+        { cause: refused },
+      );
+    }
     return { key, method, params };
   });
   const round = new AbortController();

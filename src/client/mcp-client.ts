@@ -73,7 +73,6 @@ export class McpClient {
   readonly #info: Implementation;
   readonly #options: ResolvedClientOptions;
   readonly #outputValidators = new OutputValidators();
-  readonly #extraCapabilities: JsonObject | undefined;
   readonly #callbacks: ClientCallbacks;
   readonly #onError: (error: Error) => void;
   readonly #notifications: NotificationRouter;
@@ -100,7 +99,6 @@ export class McpClient {
     }
     this.#info = { ...info };
     this.#options = resolveClientOptions(options);
-    this.#extraCapabilities = options.capabilities;
     this.#callbacks = new ClientCallbacks(options);
     this.#onError = options.onError ?? (() => {});
     this.#notifications = new NotificationRouter((e) => this.#onError(e));
@@ -123,9 +121,12 @@ export class McpClient {
   get instructions(): string | undefined {
     return this.#negotiated?.instructions;
   }
-  /** The capabilities this client declares (from its callbacks and `capabilities`). */
+  /**
+   * The capabilities this client declares (from its callbacks, `elicitationModes`, `samplingTools` and
+   * `capabilities`); server requests beyond them are refused with -32602.
+   */
   get capabilities(): JsonObject {
-    return this.#callbacks.capabilities(this.#extraCapabilities);
+    return this.#callbacks.capabilities();
   }
   /**
    * Whether connect() succeeded and the connection is open (false while a reconnecting transport is between

@@ -62,9 +62,12 @@ export interface CreateMessageResult {
   [key: string]: unknown;
 }
 
+/** An elicitation mode (protocol 2025-11-25): an in-band form, or an out-of-band URL the user opens. */
+export type ElicitationMode = 'form' | 'url';
+
 export interface ElicitParams {
   message: string;
-  mode?: 'form' | 'url';
+  mode?: ElicitationMode;
   requestedSchema?: JsonObject;
   url?: string;
   [key: string]: unknown;
@@ -89,7 +92,11 @@ export type ElicitationHandler = (
 export interface McpClientOptions {
   /** How `connect()` negotiates the protocol version (default `'auto'`). */
   negotiation?: NegotiationMode;
-  /** Extra client capabilities, merged over those derived from the callbacks below (sampling, elicitation, roots). */
+  /**
+   * Extra client capabilities, merged shallowly over those derived from the callbacks below (sampling, elicitation,
+   * roots): a top-level key given here replaces the derived one whole. Server requests beyond the merged capabilities
+   * (an undeclared elicitation mode, tool-enabled sampling without `sampling.tools`) are refused with -32602.
+   */
   capabilities?: JsonObject;
   /** Default timeout of each request, reset by progress notifications, ms (60,000; 0 = none). */
   timeoutMs?: number;
@@ -101,8 +108,20 @@ export interface McpClientOptions {
   maxInputRounds?: number;
   /** Answers `sampling/createMessage` (advertises the `sampling` capability). */
   onSampling?: SamplingHandler;
+  /**
+   * With `onSampling`: whether it handles tool-enabled sampling (`tools` / `toolChoice` in the params) and so
+   * advertises `sampling: { tools: {} }` (default false: `sampling: {}`, and such requests are refused with -32602
+   * without calling `onSampling`).
+   */
+  samplingTools?: boolean;
   /** Answers `elicitation/create` (advertises the `elicitation` capability). */
   onElicitation?: ElicitationHandler;
+  /**
+   * With `onElicitation`: the elicitation modes it handles (default `['form']`, advertised as a bare
+   * `elicitation: {}`; e.g. `['form', 'url']` advertises `elicitation: { form: {}, url: {} }`). A request in another
+   * mode is refused with -32602 without calling `onElicitation`.
+   */
+  elicitationModes?: readonly ElicitationMode[];
   /** Answers `roots/list` (advertises the `roots` capability); change them later with `client.setRoots()`. */
   roots?: Root[];
   /** Errors that belong to no call (a notification handler that threw, a stray response). */
