@@ -42,7 +42,7 @@ export abstract class NamedRegistry<T extends NamedEntry> {
     return this.entries.get(name);
   }
 
-  /** Validates name and handler, then adds the entry `make()` builds. */
+  /** Validates name and handler, then adds the entry `make()` builds (a tool name off the 2025-11-25 rule: a warning). */
   protected add(name: string, handler: unknown, make: () => T): T {
     const api = this.#kind === 'tool' ? 'registerTool' : 'registerPrompt';
     if (typeof name !== 'string' || name.length === 0) {
@@ -54,6 +54,7 @@ export abstract class NamedRegistry<T extends NamedEntry> {
     if (typeof handler !== 'function') {
       throw new NmcpError(ErrorCode.INVALID_OPTION, `${api}: the handler of "${name}" must be a function`, { name });
     }
+    if (this.#kind === 'tool') warnToolName(name);
     const entry = make();
     this.entries.set(name, entry);
     this.changed();
@@ -67,6 +68,7 @@ export abstract class NamedRegistry<T extends NamedEntry> {
         name: to,
       });
     }
+    if (this.#kind === 'tool') warnToolName(to);
     this.entries.delete(from);
     this.entries.set(to, entry);
   }
@@ -83,4 +85,21 @@ export abstract class NamedRegistry<T extends NamedEntry> {
     this.list.invalidate();
     this.core.listChanged(this.#listKind);
   }
+}
+
+/** The tool names 2025-11-25 recommends (SEP-986, a SHOULD): 1–128 of A–Z a–z 0–9 _ - . */
+const TOOL_NAME = /^[A-Za-z0-9_.-]{1,128}$/;
+const warnedToolNames = new Set<string>();
+
+/**
+ * A tool name off the recommended set still works (the spec says SHOULD), but some clients refuse or rewrite such names:
+ * one process warning (code NMCP_TOOL_NAME) per name, as the official SDK warns.
+ */
+function warnToolName(name: string): void {
+  if (TOOL_NAME.test(name) || warnedToolNames.has(name)) return;
+  if (warnedToolNames.size < 1000) warnedToolNames.add(name);
+  process.emitWarning(
+    `tool name ${JSON.stringify(name)} is not 1–128 characters of A–Z a–z 0–9 _ - . (MCP 2025-11-25 tool naming); some clients may refuse or rename it`,
+    { type: 'NmcpWarning', code: 'NMCP_TOOL_NAME' },
+  );
 }

@@ -30,6 +30,34 @@ async function ready(server: McpServer) {
 }
 
 describe('tools/list', () => {
+  it('warns once per tool name off the 2025-11-25 naming rule, and still serves it', async () => {
+    const warnings: Error[] = [];
+    const onWarning = (w: Error) => warnings.push(w);
+    process.on('warning', onWarning);
+    try {
+      const server = makeServer();
+      server.registerTool('fine_name-1.x', {}, () => ({ content: [] }));
+      const spaced = server.registerTool('has space', {}, () => ({ content: [] }));
+      spaced.update({ name: 'has space' });
+      server.registerTool('x'.repeat(129), {}, () => ({ content: [] }));
+      server.registerTool('ok', {}, () => ({ content: [] })).update({ name: 'a/b' });
+      await new Promise((resolve) => setImmediate(resolve)); // warnings are emitted on the next tick
+      expect(warnings.map((w) => (w as NodeJS.ErrnoException).code)).toEqual([
+        'NMCP_TOOL_NAME',
+        'NMCP_TOOL_NAME',
+        'NMCP_TOOL_NAME',
+      ]);
+      expect(warnings[0]?.message).toContain('"has space"');
+      expect(warnings[2]?.message).toContain('"a/b"');
+      const { client } = await connect(server);
+      await client.initialize();
+      const r = await client.call('tools/call', { name: 'has space', arguments: {} });
+      expect(r.isError).toBeUndefined();
+    } finally {
+      process.off('warning', onWarning);
+    }
+  });
+
   it('lists title, description, schemas, annotations, icons and _meta', async () => {
     const server = makeServer();
     server.registerTool(
