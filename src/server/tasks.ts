@@ -122,6 +122,8 @@ interface Live {
   readonly finished: Promise<void>;
   finish(): void;
   timer: NodeJS.Timeout | undefined;
+  /** 2025-11-25: tells the creating session of a status change (notifications/tasks/status); 2026: undefined. */
+  readonly statusChanged: ((record: TaskRecord) => void) | undefined;
 }
 
 /** The ctx of a task's work: the creating request's identity, the task's signal, input through the task. */
@@ -306,6 +308,14 @@ export class TaskManager {
       finished,
       finish,
       timer: undefined,
+      // 2025-11-25 lets a receiver tell the requestor of each status change (a MAY; clients still poll). The 2026
+      // extension's notifications/tasks needs a subscriptions/listen with taskIds, which nmcp does not offer.
+      statusChanged:
+        origin.era === 'legacy'
+          ? (changed) => {
+              origin.session.rpc.notify('notifications/tasks/status', legacyTask(changed));
+            }
+          : undefined,
     };
     this.#live.set(record.taskId, live);
     if (ttlMs !== null) {
@@ -372,12 +382,15 @@ export class TaskManager {
   #write(live: Live, patch: Partial<TaskRecord>): Promise<void> {
     const record: TaskRecord = { ...live.record, ...patch, lastUpdatedAt: new Date().toISOString() };
     for (const key of Object.keys(patch) as (keyof TaskRecord)[]) if (patch[key] === undefined) delete record[key];
+    const statusChanged = record.status !== live.record.status ? live.statusChanged : undefined;
     live.record = record;
     live.writes = live.writes.then(
       () => this.store.update(record),
       () => this.store.update(record),
     );
     live.writes.catch((err: unknown) => this.#onError(err instanceof Error ? err : new Error(String(err))));
+    // Sent once stored, so a tasks/get prompted by the notification sees the same state.
+    if (statusChanged !== undefined) live.writes.then(() => statusChanged(record)).catch(() => {});
     return live.writes;
   }
 

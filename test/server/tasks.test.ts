@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { NmcpError } from '../../src/errors.js';
 import { type JsonObject, McpError, RpcCode } from '../../src/protocol/jsonrpc.js';
 import {
@@ -435,6 +435,34 @@ describe('tasks, 2025-11-25 (experimental core tasks)', () => {
     expect(await client.call('tasks/get', { taskId })).toMatchObject({ status: 'input_required' });
     client.send({ jsonrpc: '2.0', id: elicit.id, result: { action: 'accept', content: {} } });
     expect((await client.call('tasks/result', { taskId })).content).toEqual([{ type: 'text', text: 'answer accept' }]);
+    // notifications/tasks/status on each change (2025-11-25, a MAY), the full Task, sent once stored
+    await vi.waitFor(() =>
+      expect(
+        client.received
+          .filter((m) => m.method === 'notifications/tasks/status')
+          .map((m) => (m.params as JsonObject).status),
+      ).toEqual(['input_required', 'working', 'completed']),
+    );
+    const last = client.received.filter((m) => m.method === 'notifications/tasks/status').at(-1);
+    expect(last?.params).toMatchObject({ taskId, status: 'completed', pollInterval: 1000 });
+    expect(last?.params).toHaveProperty('ttl');
+    expect(last?.params).toHaveProperty('lastUpdatedAt');
+  });
+
+  it('a cancelled task notifies its status once; other sessions hear nothing', async () => {
+    const { server, state } = makeServer();
+    const a = await connect(server);
+    const b = await connect(server);
+    await a.client.initialize('2025-11-25');
+    await b.client.initialize('2025-11-25');
+    const { task: t } = (await a.client.call('tools/call', { name: 'gated', task: {} })) as { task: JsonObject };
+    await a.client.call('tasks/cancel', { taskId: t.taskId as string });
+    state.gate.resolve(); // the late result is dropped: no `completed`
+    await a.client.settle(5);
+    const statuses = (c: typeof a.client) =>
+      c.received.filter((m) => m.method === 'notifications/tasks/status').map((m) => (m.params as JsonObject).status);
+    expect(statuses(a.client)).toEqual(['cancelled']);
+    expect(statuses(b.client)).toEqual([]);
   });
 });
 
