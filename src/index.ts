@@ -53,6 +53,7 @@ export type {
   CompleteParams,
   CompleteResult,
   ElicitationHandler,
+  ElicitationMode,
   GetPromptParams,
   McpClientOptions,
   NegotiationMode,
