@@ -5,7 +5,9 @@
  *
  * Everything it sets up stays inside its encapsulated context (fastify's plugin scoping): its body parser (raw bytes
  * up to maxMessageSize, for the envelope scan), its compression, its error handler (JSON-RPC error bodies) and its
- * Host / Origin / auth hook apply to the MCP routes only, never to the user's other routes.
+ * Host / Origin / auth hook apply to the MCP routes only, never to the user's other routes. With
+ * `protectedResourceMetadata` it also serves the RFC 9728 document (resource-metadata.ts) under its prefix:
+ * `<prefix>/.well-known/oauth-protected-resource<path>` and `<prefix>/.well-known/oauth-protected-resource`.
  */
 
 import { constants as zlibConstants } from 'node:zlib';
@@ -16,7 +18,15 @@ import type { McpServer } from '../../../server/mcp-server.js';
 import type { ReplyLike } from './exchange.js';
 import { type HttpHandlerOptions, resolveHttpOptions } from './http-options.js';
 import { McpHttpHandler, type RequestLike, rpcErrorBody } from './mcp-http-handler.js';
+import {
+  PROTECTED_RESOURCE_WELL_KNOWN,
+  protectedResourceDocument,
+  resolveProtectedResourceMetadata,
+} from './resource-metadata.js';
 import { authenticate } from './security.js';
+
+/** Route config of the metadata routes: readable without a token (the auth hook skips them). */
+const PUBLIC_ROUTE = { nmcpPublic: true };
 
 export interface McpHttpPluginOptions extends HttpHandlerOptions {
   /** The McpServer to serve (one McpServer serves every session). */
@@ -46,6 +56,20 @@ export async function registerMcpRoutes(
 ): Promise<void> {
   const o = handler.options;
   const principals = new WeakMap<object, unknown>();
+  // Already validated with the handler's options (resolveHttpOptions): this does not throw here.
+  const metadata = resolveProtectedResourceMetadata('registerMcpRoutes', opts.protectedResourceMetadata);
+  const prefix = app.prefix;
+  const originOf = (req: FastifyRequest) => `${req.protocol}://${req.host}`;
+  const pathnameOf = (req: FastifyRequest) => {
+    const q = req.url.indexOf('?');
+    return q === -1 ? req.url : req.url.slice(0, q);
+  };
+  // The 401's resource_metadata: the explicit URL, else the document this context serves for the requested endpoint.
+  const metadataUrlOf = (req: FastifyRequest): string => {
+    if (o.resourceMetadataUrl !== '' || metadata === undefined) return o.resourceMetadataUrl;
+    const path = pathnameOf(req).slice(prefix.length);
+    return `${originOf(req)}${prefix}${PROTECTED_RESOURCE_WELL_KNOWN}${path === '/' ? '' : path}`;
+  };
 
   app.removeAllContentTypeParsers();
   // Bytes, not a parsed object: the envelope scan classifies them, the session parses once.
@@ -88,11 +112,14 @@ export async function registerMcpRoutes(
         .header('content-type', 'application/json')
         .send(rpcErrorBody(null, -32000, forbidden));
     }
-    if (opts.auth !== undefined) {
+    if (
+      opts.auth !== undefined &&
+      (req.routeOptions.config as { nmcpPublic?: boolean } | undefined)?.nmcpPublic !== true
+    ) {
       const outcome = await authenticate(
         opts.auth,
         { method: req.method, url: req.url, headers: req.headers },
-        o.resourceMetadataUrl,
+        metadataUrlOf(req),
       );
       if (!outcome.ok) {
         return reply
@@ -107,6 +134,32 @@ export async function registerMcpRoutes(
     }
     return undefined;
   });
+
+  if (metadata !== undefined) {
+    // RFC 9728 §3.1: the resource's path after the well-known prefix; the bare prefix too (clients may try the root).
+    // The resource is the configured one, else the endpoint's URL from the request (the path after the well-known
+    // prefix, or `path` for the bare one).
+    const serveMetadata = (req: FastifyRequest, reply: FastifyReply) => {
+      const rest = pathnameOf(req).slice(prefix.length + PROTECTED_RESOURCE_WELL_KNOWN.length);
+      const resource = `${originOf(req)}${prefix}${rest === '' ? o.path : rest}`;
+      return reply
+        .code(200)
+        .header('content-type', 'application/json')
+        .send(JSON.stringify(protectedResourceDocument(metadata, resource)));
+    };
+    const specific = PROTECTED_RESOURCE_WELL_KNOWN + (o.path === '/' ? '' : o.path);
+    app.get(specific, { config: PUBLIC_ROUTE }, serveMetadata);
+    // The bare well-known URL names one resource: not for a pattern path (McpHost's '/mcp/:server') unless configured,
+    // and not when another endpoint of the same app already serves it (two plugins without prefixes).
+    const patterned = /[:*]/.test(o.path) && metadata.resource === undefined;
+    if (
+      specific !== PROTECTED_RESOURCE_WELL_KNOWN &&
+      !patterned &&
+      !app.hasRoute({ method: 'GET', url: prefix + PROTECTED_RESOURCE_WELL_KNOWN })
+    ) {
+      app.get(PROTECTED_RESOURCE_WELL_KNOWN, { config: PUBLIC_ROUTE }, serveMetadata);
+    }
+  }
 
   app.post(o.path, (req: FastifyRequest, reply: FastifyReply) =>
     handler.post(

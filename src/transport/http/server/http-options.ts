@@ -7,6 +7,11 @@ import type { SecureServerOptions } from 'node:http2';
 import { resolveOptions } from '../../../config/options.js';
 import { ErrorCode, NmcpError } from '../../../errors.js';
 import type { EventStore } from './event-store.js';
+import {
+  type ProtectedResourceMetadataOptions,
+  type ResolvedResourceMetadata,
+  resolveProtectedResourceMetadata,
+} from './resource-metadata.js';
 
 const MiB = 1024 * 1024;
 
@@ -52,7 +57,10 @@ export type HttpScalarOptions = {
   compressionThresholdBytes: number;
   /** Serve the legacy era (initialize + Mcp-Session-Id). false = 2026-07-28 only: GET and DELETE answer 405. Default true. */
   legacy: boolean;
-  /** `resource_metadata` URL put in WWW-Authenticate on a 401 (RFC 9728). Default '' (none). */
+  /**
+   * `resource_metadata` URL put in WWW-Authenticate on a 401 (RFC 9728). Default '' (none; with
+   * `protectedResourceMetadata`, the URL of the document served, built from the request).
+   */
   resourceMetadataUrl: string;
 };
 
@@ -71,6 +79,16 @@ export interface HttpHandlerOptions extends Partial<HttpScalarOptions> {
   allowedOrigins?: readonly string[];
   /** Runs before any MCP handling (see HttpAuthHook). Default: none. */
   auth?: HttpAuthHook;
+  /**
+   * Serve OAuth 2.0 Protected Resource Metadata (RFC 9728, the MCP authorization spec's MUST for a server that checks
+   * tokens): GET/HEAD `/.well-known/oauth-protected-resource<path>` and `/.well-known/oauth-protected-resource` answer
+   * `{ resource, authorization_servers, bearer_methods_supported: ["header"], scopes_supported?, resource_name?,
+   * resource_documentation? }` as application/json, without the auth hook (Host/Origin checks still apply). `resource`
+   * defaults to the endpoint's URL derived from the request (protocol and Host). Unless `resourceMetadataUrl` is set,
+   * a 401's `resource_metadata` then names the served document (absolute, from the request). Under a fastify `prefix`
+   * (mcpHttpPlugin) both routes are under the prefix too. Default: none (not served).
+   */
+  protectedResourceMetadata?: ProtectedResourceMetadataOptions;
   /** Where SSE events are kept for resumption. Default: a bounded in-memory store (eventStoreMaxEvents/Bytes). */
   eventStore?: EventStore;
   /** Problems that cannot be answered to a client (a slow SSE consumer cut off, an event store failure). Default: the fastify logger. */
@@ -126,11 +144,19 @@ export interface ResolvedHttpOptions {
   readonly allowedHosts: readonly string[] | undefined;
   readonly allowedOrigins: readonly string[] | undefined;
   readonly auth: HttpAuthHook | undefined;
+  readonly protectedResourceMetadata: ResolvedResourceMetadata | undefined;
   readonly eventStore: EventStore | undefined;
   readonly onError: ((error: Error) => void) | undefined;
 }
 
-const OBJECT_KEYS = ['allowedHosts', 'allowedOrigins', 'auth', 'eventStore', 'onError'] as const;
+const OBJECT_KEYS = [
+  'allowedHosts',
+  'allowedOrigins',
+  'auth',
+  'protectedResourceMetadata',
+  'eventStore',
+  'onError',
+] as const;
 
 function optionError(scope: string, key: string, message: string): NmcpError {
   return new NmcpError(ErrorCode.INVALID_OPTION, `${scope}.${key} ${message}`, { key: `${scope}.${key}` });
@@ -175,6 +201,7 @@ export function resolveHttpOptions(
     allowedHosts: stringList(scope, 'allowedHosts', input?.allowedHosts),
     allowedOrigins: stringList(scope, 'allowedOrigins', input?.allowedOrigins),
     auth,
+    protectedResourceMetadata: resolveProtectedResourceMetadata(scope, input?.protectedResourceMetadata),
     eventStore,
     onError,
   };

@@ -13,4 +13,5 @@ export type {
 export { DEFAULT_HTTP_OPTIONS } from './http-options.js';
 export { McpHttpServer, serveHttp } from './http-server.js';
 export { httpCloseStream, httpPrincipal, McpHttpHandler } from './mcp-http-handler.js';
+export type { ProtectedResourceMetadataOptions } from './resource-metadata.js';
 export { HttpAuthError } from './security.js';
