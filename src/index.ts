@@ -274,6 +274,8 @@ export type { StdioClientTransportOptions } from './transport/child-process.js';
 export { StdioClientTransport } from './transport/child-process.js';
 // Streamable HTTP client (src/transport/http/client), both eras, on undici.
 export type {
+  AuthChallenge,
+  HttpClientAuth,
   ResolvedHttpClientOptions,
   StreamableHttpClientOptions,
   StreamableHttpClientTransportOptions,
@@ -288,6 +290,7 @@ export type {
   HttpScalarOptions,
   HttpServerOptions,
   McpHttpPluginOptions,
+  ProtectedResourceMetadataOptions,
   StoredEvent,
 } from './transport/http/server/index.js';
 export {

@@ -1,3 +1,4 @@
+export type { AuthChallenge, HttpClientAuth } from './auth.js';
 export type {
   ResolvedHttpClientOptions,
   StreamableHttpClientOptions,

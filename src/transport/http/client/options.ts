@@ -2,6 +2,7 @@ import type { ConnectionOptions } from 'node:tls';
 import { MiB } from '../../../config/defaults.js';
 import { type NumberRule, resolveOptions } from '../../../config/options.js';
 import { ErrorCode, NmcpError } from '../../../errors.js';
+import type { HttpClientAuth } from './auth.js';
 
 /**
  * Options of StreamableHttpClientTransport (docs/http-client.md). Names and defaults of the pool options are the
@@ -43,6 +44,12 @@ export interface StreamableHttpClientOptions {
 export interface StreamableHttpClientTransportOptions extends Partial<StreamableHttpClientOptions> {
   /** Headers sent on every request (Authorization, …). The MCP headers the transport owns cannot be set here. */
   headers?: Readonly<Record<string, string>>;
+  /**
+   * Authorization hooks (MCP's OAuth 2.1 bearer tokens; see HttpClientAuth): the Authorization header of every request,
+   * and a retry after your OAuth library renewed the token on a 401 / 403 insufficient_scope. Overrides an
+   * `authorization` in `headers`. Default: none (`headers` only).
+   */
+  auth?: HttpClientAuth;
   /**
    * TLS options for an https: URL (`ca` for a private CA or a self-signed server, client `cert` / `key`, `servername`,
    * `rejectUnauthorized`, …), as node:tls takes them. ALPN is the transport's (`httpVersion`).
@@ -100,6 +107,7 @@ export interface ResolvedHttpClientOptions extends StreamableHttpClientOptions {
   url: URL;
   headers: Readonly<Record<string, string>>;
   tls: Readonly<ConnectionOptions> | undefined;
+  auth: HttpClientAuth | undefined;
 }
 
 const SCOPE = 'StreamableHttpClientTransport';
@@ -123,7 +131,7 @@ export function resolveHttpClientOptions(
       scope: SCOPE,
     });
   }
-  const { headers, tls, ...rest } = options ?? {};
+  const { headers, tls, auth, ...rest } = options ?? {};
   const resolved = resolveOptions(SCOPE, DEFAULT_HTTP_CLIENT_OPTIONS, RULES, rest);
   if (tls !== undefined && (typeof tls !== 'object' || tls === null || Array.isArray(tls))) {
     throw invalid('tls', tls, 'must be node:tls connection options ({ ca, cert, key, servername, … })');
@@ -131,7 +139,19 @@ export function resolveHttpClientOptions(
   if (tls !== undefined && parsed.protocol !== 'https:') {
     throw invalid('tls', Object.keys(tls), 'applies to https: URLs only');
   }
-  return { ...resolved, url: parsed, headers: resolveHeaders(headers), tls };
+  if (auth !== undefined) {
+    if (typeof auth !== 'object' || auth === null || typeof auth.header !== 'function') {
+      throw invalid(
+        'auth',
+        auth,
+        'must be an object with header(): string | undefined (and optionally unauthorized())',
+      );
+    }
+    if (auth.unauthorized !== undefined && typeof auth.unauthorized !== 'function') {
+      throw invalid('auth.unauthorized', auth.unauthorized, 'must be a function');
+    }
+  }
+  return { ...resolved, url: parsed, headers: resolveHeaders(headers), tls, auth };
 }
 
 function resolveHeaders(headers: unknown): Readonly<Record<string, string>> {

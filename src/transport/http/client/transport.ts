@@ -4,6 +4,7 @@ import type { Dispatcher, Pool } from 'undici';
 import { ErrorCode, NmcpError } from '../../../errors.js';
 import type { RequestId } from '../../../protocol/jsonrpc.js';
 import type { Transport, TransportSink } from '../../types.js';
+import { authChallenge, checkedHeader, type HttpClientAuth } from './auth.js';
 import { createPool } from './dispatcher.js';
 import { statusError, synthesizedError } from './http-error.js';
 import { negotiatedVersion, responseIds } from './inbound.js';
@@ -105,6 +106,8 @@ export class StreamableHttpClientTransport implements Transport {
   readonly #toolLists = new Set<RequestId>();
   /** Whether the server ever answered: before that, an unreachable server is fatal. */
   #answered = false;
+  /** An auth.unauthorized() call in progress, shared by the requests a 401 refused meanwhile. */
+  #renewal: Promise<boolean> | undefined;
 
   constructor(url: string | URL, options?: StreamableHttpClientTransportOptions) {
     this.#options = resolveHttpClientOptions(url, options);
@@ -167,13 +170,14 @@ export class StreamableHttpClientTransport implements Transport {
    * unexpected Content-Type, or a body over maxMessageSize. A 404 to the session closes the transport too
    * (NMCP_ERR_HTTP_SESSION_EXPIRED), as it would for send(). An SSE stream that drops is not resumed on this path.
    */
-  async postBytes(message: Uint8Array, onMessage: (message: Buffer) => void): Promise<void> {
+  async postBytes(message: Uint8Array, onMessage: (message: Buffer) => void, retried = false): Promise<void> {
     const pool = this.#pool;
     if (!pool || this.#closing) throw new NmcpError(ErrorCode.CONNECTION_CLOSED, 'the transport is closed');
     const headers = this.#headers(undefined);
     headers.accept = `${JSON_TYPE}, ${SSE_TYPE}`;
     headers['content-type'] = JSON_TYPE;
     const sentSession = headers['mcp-session-id'];
+    if (this.#options.auth) await this.#authorize(headers);
     let res: Dispatcher.ResponseData;
     try {
       res = await this.#postRequest(pool, headers, message);
@@ -196,6 +200,7 @@ export class StreamableHttpClientTransport implements Transport {
         httpStatus: 404,
       });
     }
+    if (!retried && (await this.#renewed(res))) return this.postBytes(message, onMessage, true);
     if (statusCode < 200 || statusCode >= 300) {
       const body = await this.#readBody(res.body).then(
         (b) => b.toString('utf8', 0, Math.min(b.length, 200)),
@@ -245,7 +250,7 @@ export class StreamableHttpClientTransport implements Transport {
 
   // ---- POST
 
-  async #post(message: string, out: Outbound): Promise<void> {
+  async #post(message: string, out: Outbound, retried = false): Promise<void> {
     const pool = this.#pool as Pool;
     const headers = this.#headers(out.modern?.version);
     headers.accept = `${JSON_TYPE}, ${SSE_TYPE}`;
@@ -258,6 +263,14 @@ export class StreamableHttpClientTransport implements Transport {
       if (declarations) Object.assign(headers, paramHeaders(declarations, out.modern.arguments));
     }
     const sentSession = headers['mcp-session-id'];
+    if (this.#options.auth) {
+      try {
+        await this.#authorize(headers);
+      } catch (err) {
+        this.#failRequests(out.requestIds, `auth.header() failed: ${(err as Error).message}`, {});
+        return;
+      }
+    }
     for (const id of out.requestIds) this.#awaitingHeaders.add(id);
     let res: Dispatcher.ResponseData;
     try {
@@ -281,6 +294,9 @@ export class StreamableHttpClientTransport implements Transport {
       res.body.destroy();
       this.#sessionExpired(`POST ${out.method ?? 'message'}`);
       return;
+    }
+    if (!retried && cancelled.size < Math.max(1, out.requestIds.length) && (await this.#renewed(res))) {
+      return this.#post(message, out, true);
     }
     if (statusCode < 200 || statusCode >= 300) {
       await this.#httpError(res, out.requestIds);
@@ -374,6 +390,42 @@ export class StreamableHttpClientTransport implements Transport {
     if (this.#sessionId !== undefined) headers['mcp-session-id'] = this.#sessionId;
     if (this.#protocolVersion !== undefined) headers['mcp-protocol-version'] = this.#protocolVersion;
     return headers;
+  }
+
+  /** Sets the Authorization header from options.auth (call only when there is one). Throws what header() throws. */
+  async #authorize(headers: Headers): Promise<void> {
+    const value = checkedHeader(await (this.#options.auth as HttpClientAuth).header());
+    if (value === undefined) delete headers.authorization;
+    else headers.authorization = value;
+  }
+
+  /**
+   * A 401 (or 403 insufficient_scope) and an auth.unauthorized hook that renewed the token: the body is discarded and
+   * the caller retries once. Otherwise false, the response untouched.
+   */
+  async #renewed(res: Dispatcher.ResponseData): Promise<boolean> {
+    const unauthorized = this.#options.auth?.unauthorized;
+    if (unauthorized === undefined) return false;
+    const challenge = authChallenge(res.statusCode, header(res.headers, 'www-authenticate'));
+    if (challenge === undefined) return false;
+    // Requests refused together (a token expired under several in flight) share one renewal.
+    let renewal = this.#renewal;
+    if (renewal === undefined) {
+      const started = (async () => {
+        try {
+          return (await unauthorized.call(this.#options.auth, challenge)) === true;
+        } catch {
+          return false;
+        }
+      })();
+      this.#renewal = renewal = started;
+      void started.then(() => {
+        if (this.#renewal === started) this.#renewal = undefined;
+      });
+    }
+    const retry = (await renewal) && !this.#closing;
+    if (retry) await res.body.dump().catch(() => {});
+    return retry;
   }
 
   /** A JSON body, read to its end within timeoutMs and maxMessageSize. */
@@ -570,7 +622,7 @@ export class StreamableHttpClientTransport implements Transport {
   }
 
   /** GET on the endpoint: the standalone stream, or the resumption of a dropped one (with Last-Event-ID). */
-  async #get(stream: Stream, why: string): Promise<void> {
+  async #get(stream: Stream, why: string, retried = false): Promise<void> {
     if (this.#closing || stream.cancelled) return this.#forget(stream);
     const headers = this.#headers(undefined);
     if (stream.protocolVersion !== undefined) headers['mcp-protocol-version'] = stream.protocolVersion;
@@ -579,6 +631,7 @@ export class StreamableHttpClientTransport implements Transport {
     const sentSession = headers['mcp-session-id'];
     let res: Dispatcher.ResponseData;
     try {
+      if (this.#options.auth) await this.#authorize(headers);
       res = await (this.#pool as Pool).request({
         path: this.#path,
         method: 'GET',
@@ -596,6 +649,7 @@ export class StreamableHttpClientTransport implements Transport {
     }
     const { statusCode } = res;
     if (statusCode === 200 && mediaType(res.headers) === SSE_TYPE) return this.#follow(stream, res.body);
+    if (!retried && (await this.#renewed(res))) return this.#get(stream, why, true);
     await res.body.dump().catch(() => {});
     if (statusCode === 404 && sentSession !== undefined) return this.#sessionExpired('GET');
     if (statusCode === 405) {
@@ -673,6 +727,7 @@ export class StreamableHttpClientTransport implements Transport {
     const headers = this.#headers(undefined);
     const timeoutMs = this.#options.timeoutMs || 30_000;
     try {
+      if (this.#options.auth) await this.#authorize(headers);
       const res = await pool.request({
         path: this.#path,
         method: 'DELETE',
