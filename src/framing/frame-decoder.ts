@@ -1,4 +1,4 @@
-import { Buffer } from 'node:buffer';
+import { Buffer, isAscii } from 'node:buffer';
 import { DEFAULT_FRAMING_OPTIONS, FRAMING_RULES, type FramingOptions } from '../config/defaults.js';
 import { resolveOptions } from '../config/options.js';
 import { ErrorCode, NmcpError } from '../errors.js';
@@ -51,6 +51,11 @@ export class FrameDecoder {
   /** (kind, value) per record of the last routed push: 2 per record, i.e. records.length / RECORD_STRIDE × 2. */
   #routes = new Uint32Array(0);
   #chunk: Buffer = Buffer.alloc(0);
+  /**
+   * The pushed chunk as one string when it is all ASCII (then byte offsets are string offsets and each frame's text is
+   * a slice of it, no per-frame decode); '' when it is not; undefined until text() first needs it.
+   */
+  #chunkText: string | undefined;
   #assembled: Buffer | undefined;
   #count = 0;
   #failed = false;
@@ -82,6 +87,7 @@ export class FrameDecoder {
   push(chunk: Uint8Array, routing?: FrameRouting): number {
     const buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
     this.#chunk = buf;
+    this.#chunkText = undefined;
     this.#assembled = undefined;
     let count = 0;
     let pos = 0;
@@ -170,11 +176,22 @@ export class FrameDecoder {
     throw this.error(i) ?? new Error(`record ${i} is not a frame`);
   }
 
-  /** The UTF-8 text of frame i (what JSON.parse wants), without creating a view. */
+  /**
+   * The UTF-8 text of frame i (what JSON.parse wants), without creating a view. An all-ASCII chunk (the usual case:
+   * JSON writers escape non-ASCII or send little of it) is decoded once, as Latin-1, and each frame is a slice of that
+   * string: ~40 ns per frame instead of ~150 for a UTF-8 decode of each (bench:stdio, 32 frames of 280 B a chunk).
+   */
   text(i: number): string {
     const base = RECORD_STRIDE * (1 + i);
     const r = this.#records;
-    if (r[base] === Status.FRAME) return this.#chunk.toString('utf8', r[base + 1], r[base + 2]);
+    if (r[base] === Status.FRAME) {
+      const start = r[base + 1] as number;
+      const end = r[base + 2] as number;
+      // A chunk that holds one frame gains nothing from a whole-chunk decode.
+      this.#chunkText ??= this.#count > 1 && isAscii(this.#chunk) ? this.#chunk.toString('latin1') : '';
+      const whole = this.#chunkText;
+      return whole !== '' ? whole.slice(start, end) : this.#chunk.toString('utf8', start, end);
+    }
     return this.frame(i).toString('utf8');
   }
 

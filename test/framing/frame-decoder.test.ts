@@ -1,4 +1,5 @@
 import { Buffer } from 'node:buffer';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ErrorCode, NmcpError } from '../../src/errors.js';
 import { decodeRecords, FrameDecoder } from '../../src/framing/frame-decoder.js';
@@ -107,6 +108,41 @@ describe('FrameDecoder (active core)', () => {
     for (let i = 0; i < mid.length; i++) frames += d.push(mid.subarray(i, i + 1));
     expect(frames).toBe(1);
     expect(d.id(0)).toBe(2);
+  });
+
+  it('text(i) is the frame decoded as UTF-8, whether the chunk is all ASCII (one decode, sliced) or not', () => {
+    // Strings of any code points (JSON-escaped or raw), frames split across chunks at arbitrary points.
+    const frame = fc
+      .tuple(
+        fc.nat(),
+        fc.string({
+          unit: fc.oneof(fc.constantFrom('a', 'é', '😀'), fc.string({ unit: 'binary', minLength: 1, maxLength: 1 })),
+        }),
+      )
+      .map(([id, text]) => JSON.stringify({ jsonrpc: '2.0', id, method: 'echo', params: { text } }));
+    fc.assert(
+      fc.property(
+        fc.array(frame, { minLength: 1, maxLength: 12 }),
+        fc.array(fc.nat(), { maxLength: 4 }),
+        (frames, cuts) => {
+          const bytes = Buffer.from(`${frames.join('\n')}\n`);
+          const points = [...new Set(cuts.map((c) => c % bytes.length))].sort((a, b) => a - b);
+          const d = new FrameDecoder();
+          const texts: string[] = [];
+          let from = 0;
+          for (const to of [...points, bytes.length]) {
+            const n = d.push(bytes.subarray(from, to));
+            for (let i = 0; i < n; i++) {
+              expect(d.text(i)).toBe(d.frame(i).toString('utf8'));
+              texts.push(d.text(i));
+            }
+            from = to;
+          }
+          expect(texts).toEqual(frames);
+        },
+      ),
+      { numRuns: 300 },
+    );
   });
 
   it('validates options with errors that name the key', () => {
