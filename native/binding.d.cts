@@ -27,6 +27,8 @@ export declare class BindingDecoder {
   /** Copies the frame assembled by the last `push` into `dst` (whose length must be the frame's length). */
   takeAssembled(dst: Uint8Array): void
   reset(): void
+  /** Scan each frame's envelope (default true); false: frames only, each record kind UNSCANNED (Decoder::set_scan). */
+  setScan(scan: boolean): void
 }
 
 /** The route table with its LRU/TTL cache and stats. */

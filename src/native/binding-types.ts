@@ -29,6 +29,8 @@ export const Kind = {
   ERROR: 4,
   BATCH: 5,
   OTHER: 6,
+  /** Not looked at: the decoder runs without the envelope scan (setScan(false)). */
+  UNSCANNED: 7,
 } as const;
 export type KindCode = (typeof Kind)[keyof typeof Kind];
 
@@ -87,6 +89,12 @@ export interface BindingDecoder {
   takeAssembled(dst: Uint8Array): void;
   /** Return to the initial state. */
   reset(): void;
+  /**
+   * Scan each frame's envelope (true, the default) or not: false reports frames only, each record's kind UNSCANNED with
+   * no spans — for a consumer that parses every frame anyway (the syntax check costs ~1 ns per byte). From the next
+   * frame reported; routing (pushRouted) needs the scan.
+   */
+  setScan(scan: boolean): void;
 }
 
 /**

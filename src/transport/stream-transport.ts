@@ -108,7 +108,8 @@ export class StreamTransport implements FrameTransport {
     this.#output = output;
     this.#onClose = hooks.onClose;
     const { framing, maxMessageSize, bufferSize, batchMessages, batchSize, maxPendingBytes } = this.#options;
-    this.#decoder = new FrameDecoder({ framing, maxMessageSize });
+    // The session parses every frame itself: the envelope scan is needed only by an interceptor (setInterceptor).
+    this.#decoder = new FrameDecoder({ framing, maxMessageSize, envelope: false });
     this.#writer = new BatchWriter(output, {
       framing,
       maxMessageSize,
@@ -200,6 +201,8 @@ export class StreamTransport implements FrameTransport {
   setInterceptor(interceptor: FrameInterceptor | undefined, routing?: InterceptorRouting): void {
     this.#interceptor = interceptor;
     this.#routing = interceptor ? routing : undefined;
+    // Interceptors read each frame's kind, id and method; routing needs the method.
+    this.#decoder.envelope = interceptor !== undefined;
   }
 
   /** See FrameTransport: one frame's bytes, framed and batched like any message. */

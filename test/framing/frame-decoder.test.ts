@@ -152,3 +152,32 @@ describe('FrameDecoder (active core)', () => {
     expect(() => new FrameDecoder({ batchSize: 3 } as never)).toThrow(/decoder\.batchSize is not a known option/);
   });
 });
+
+describe('FrameDecoder without the envelope scan (envelope: false)', () => {
+  it('reports the same frames, kind UNSCANNED with no id or method; the scan can be switched on and off', () => {
+    const d = new FrameDecoder({ envelope: false });
+    expect(d.envelope).toBe(false);
+    expect(d.push(Buffer.from('{"jsonrpc":"2.0","id":7,"method":"ping"}\nnot json\n{"id":'))).toBe(2);
+    expect([d.kind(0), d.id(0), d.method(0), d.text(0)]).toEqual([
+      Kind.UNSCANNED,
+      undefined,
+      undefined,
+      '{"jsonrpc":"2.0","id":7,"method":"ping"}',
+    ]);
+    expect([d.kind(1), d.text(1)]).toEqual([Kind.UNSCANNED, 'not json']);
+    d.envelope = true; // the carried frame is scanned when it completes
+    expect(d.push(Buffer.from('8,"result":{}}\n'))).toBe(1);
+    expect([d.kind(0), d.id(0)]).toEqual([Kind.RESPONSE, 8]);
+    d.envelope = false;
+    d.push(Buffer.from('{"id":9,"result":1}\n'));
+    expect(d.kind(0)).toBe(Kind.UNSCANNED);
+  });
+
+  it('refuses to route without the scan, and validates the option', () => {
+    const d = new FrameDecoder({ envelope: false });
+    expect(() => d.push(Buffer.from('1\n'), { router: {} as never, transport: 0, nowMs: 0 })).toThrow(
+      /routing needs the envelope scan/,
+    );
+    expect(() => new FrameDecoder({ envelope: 'no' as never })).toThrow(/decoder\.envelope must be a boolean/);
+  });
+});

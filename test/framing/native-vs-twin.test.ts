@@ -8,7 +8,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { FrameDecoder } from '../../src/framing/frame-decoder.js';
 import type { CoreBinding } from '../../src/native/binding-types.js';
-import { Status } from '../../src/native/binding-types.js';
+import { Kind, Status } from '../../src/native/binding-types.js';
 import { loadNativeBinding, twinBinding } from '../../src/native/index.js';
 
 const native = loadNativeBinding();
@@ -21,8 +21,14 @@ interface Rec {
   method?: unknown;
 }
 
-function decodeAll(core: CoreBinding, framing: 'ndjson' | 'length-prefixed', max: number, chunks: Buffer[]): Rec[] {
-  const d = new FrameDecoder({ core, framing, maxMessageSize: max });
+function decodeAll(
+  core: CoreBinding,
+  framing: 'ndjson' | 'length-prefixed',
+  max: number,
+  chunks: Buffer[],
+  envelope = true,
+): Rec[] {
+  const d = new FrameDecoder({ core, framing, maxMessageSize: max, envelope });
   const out: Rec[] = [];
   for (const c of chunks) {
     const n = d.push(c);
@@ -124,6 +130,25 @@ describe.runIf(native)('native core vs TypeScript twin', () => {
         expect(a).toEqual(decodeAll(twinBinding, 'length-prefixed', 300, chunks));
       }),
       { numRuns: 300 },
+    );
+  });
+
+  it('without the envelope scan: the same frames and errors in both cores, each frame UNSCANNED', () => {
+    fc.assert(
+      fc.property(
+        fc.array(linePieceArb, { maxLength: 30 }),
+        fc.array(fc.nat(), { maxLength: 20 }),
+        (pieces, points) => {
+          const chunks = cut(Buffer.concat(pieces), points);
+          const scanned = decodeAll(nativeCore, 'ndjson', 256, chunks);
+          const unscanned = scanned.map((r) =>
+            r.status === Status.FRAME ? { ...r, kind: Kind.UNSCANNED, id: undefined, method: undefined } : r,
+          );
+          expect(decodeAll(nativeCore, 'ndjson', 256, chunks, false)).toEqual(unscanned);
+          expect(decodeAll(twinBinding, 'ndjson', 256, chunks, false)).toEqual(unscanned);
+        },
+      ),
+      { numRuns: 200 },
     );
   });
 

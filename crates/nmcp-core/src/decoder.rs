@@ -43,6 +43,24 @@ impl Decoder {
         }
     }
 
+    /// Whether frames get their envelope scanned (true, the default). Off, every frame's record says kind UNSCANNED
+    /// with no spans, and framing is all the decoder does: for a consumer that parses each frame anyway and needs
+    /// neither the envelope nor the syntax check (it costs ~1 ns per byte). Applies from the next frame reported.
+    pub fn set_scan(&mut self, scan: bool) {
+        match &mut self.inner {
+            Inner::Ndjson(d) => d.scan = scan,
+            Inner::LengthPrefixed(d) => d.scan = scan,
+        }
+    }
+
+    /// See [`Decoder::set_scan`].
+    pub fn scan(&self) -> bool {
+        match &self.inner {
+            Inner::Ndjson(d) => d.scan,
+            Inner::LengthPrefixed(d) => d.scan,
+        }
+    }
+
     /// The largest frame this decoder accepts.
     pub fn max_message_size(&self) -> usize {
         self.max_message_size

@@ -29,6 +29,9 @@ pub enum Kind {
     Batch = 5,
     /// Any other valid JSON: a scalar, or an object with none of `method`, `result`, `error`.
     Other = 6,
+    /// Not looked at: the decoder runs without the envelope scan (`Decoder::set_scan(false)`), so nothing is known
+    /// about the frame's content, not even that it is JSON.
+    Unscanned = 7,
 }
 
 /// The type of an `id` / `method` member's value (4 bits each in the packed envelope).
@@ -86,6 +89,13 @@ impl Envelope {
     /// What every invalid frame scans to: kind INVALID and both spans ABSENT (packed value 0).
     pub const INVALID: Envelope = Envelope {
         kind: Kind::Invalid,
+        id: Span::ABSENT,
+        method: Span::ABSENT,
+    };
+
+    /// What every frame of a decoder that does not scan gets: kind UNSCANNED and both spans ABSENT.
+    pub const UNSCANNED: Envelope = Envelope {
+        kind: Kind::Unscanned,
         id: Span::ABSENT,
         method: Span::ABSENT,
     };

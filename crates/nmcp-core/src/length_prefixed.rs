@@ -4,8 +4,8 @@
 //! `payload`, growing with the bytes that actually arrive (a hostile header declaring 256 MiB does not reserve 256 MiB).
 //! A zero or oversize length fails the decoder: the stream is desynchronised and nothing after it can be trusted.
 
-use crate::envelope::scan_envelope;
 use crate::framing::{release, Records, Status};
+use crate::ndjson::envelope_of;
 
 const HEADER: usize = 4;
 
@@ -21,6 +21,8 @@ pub(crate) struct LengthPrefixedDecoder {
     failed: bool,
     /// The frame reported as FRAME_ASSEMBLED by the last push (empty when none).
     pub(crate) assembled: Vec<u8>,
+    /// Scan each frame's envelope (false: every frame is UNSCANNED; see `Decoder::set_scan`).
+    pub(crate) scan: bool,
 }
 
 /// What a complete header says.
@@ -39,6 +41,7 @@ impl LengthPrefixedDecoder {
             payload: Vec::new(),
             failed: false,
             assembled: Vec::new(),
+            scan: true,
         }
     }
 
@@ -93,7 +96,7 @@ impl LengthPrefixedDecoder {
                     match rest.get(..n) {
                         // The whole payload is in this chunk: an ordinary frame, no copy.
                         Some(frame) => {
-                            rec.frame(Status::Frame, pos, pos + n, &scan_envelope(frame));
+                            rec.frame(Status::Frame, pos, pos + n, &envelope_of(frame, self.scan));
                             pos += n;
                         }
                         None => {
@@ -114,7 +117,7 @@ impl LengthPrefixedDecoder {
                     self.need = 0;
                     // Hand the payload over as the assembled frame without copying it.
                     std::mem::swap(&mut self.payload, &mut self.assembled);
-                    let envelope = scan_envelope(&self.assembled);
+                    let envelope = envelope_of(&self.assembled, self.scan);
                     rec.frame(Status::FrameAssembled, 0, self.assembled.len(), &envelope);
                 }
                 None => {
@@ -154,7 +157,12 @@ impl LengthPrefixedDecoder {
                         return pos;
                     }
                     let start = pos + HEADER;
-                    rec.frame(Status::Frame, start, start + n, &scan_envelope(frame));
+                    rec.frame(
+                        Status::Frame,
+                        start,
+                        start + n,
+                        &envelope_of(frame, self.scan),
+                    );
                     pos = start + n;
                 }
                 None => {

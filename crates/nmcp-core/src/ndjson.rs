@@ -7,7 +7,7 @@
 
 use memchr::memchr;
 
-use crate::envelope::scan_envelope;
+use crate::envelope::{scan_envelope, Envelope};
 use crate::framing::{release, Records, Status};
 
 pub(crate) struct NdjsonDecoder {
@@ -18,6 +18,8 @@ pub(crate) struct NdjsonDecoder {
     discarding: bool,
     /// The frame reported as FRAME_ASSEMBLED by the last push (empty when none: frames are never empty).
     pub(crate) assembled: Vec<u8>,
+    /// Scan each frame's envelope (false: every frame is UNSCANNED; see `Decoder::set_scan`).
+    pub(crate) scan: bool,
 }
 
 impl NdjsonDecoder {
@@ -27,6 +29,7 @@ impl NdjsonDecoder {
             line: Vec::new(),
             discarding: false,
             assembled: Vec::new(),
+            scan: true,
         }
     }
 
@@ -98,7 +101,12 @@ impl NdjsonDecoder {
                 if frame.len() > self.max {
                     rec.error(Status::ErrTooLarge, 0);
                 } else {
-                    rec.frame(Status::Frame, pos, pos + frame.len(), &scan_envelope(frame));
+                    rec.frame(
+                        Status::Frame,
+                        pos,
+                        pos + frame.len(),
+                        &envelope_of(frame, self.scan),
+                    );
                 }
             }
             pos += off + 1;
@@ -127,7 +135,17 @@ impl NdjsonDecoder {
         }
         // Hand the line over as the assembled frame; `line` takes the (empty) old buffer, so nothing is copied.
         std::mem::swap(&mut self.line, &mut self.assembled);
-        let envelope = scan_envelope(&self.assembled);
+        let envelope = envelope_of(&self.assembled, self.scan);
         rec.frame(Status::FrameAssembled, 0, self.assembled.len(), &envelope);
+    }
+}
+
+/// The frame's envelope, or UNSCANNED when the decoder does not scan.
+#[inline]
+pub(crate) fn envelope_of(frame: &[u8], scan: bool) -> Envelope {
+    if scan {
+        scan_envelope(frame)
+    } else {
+        Envelope::UNSCANNED
     }
 }

@@ -3,9 +3,9 @@
 
 mod common;
 
-use common::driver::{decode, Rec};
+use common::driver::{decode, decode_with, Rec};
 use common::{root, Ser};
-use nmcp_core::{encode_frames, encode_joined, scan_envelope, Status};
+use nmcp_core::{encode_frames, encode_joined, scan_envelope, Envelope, Status};
 use proptest::prelude::*;
 
 const TOO_LARGE: i32 = Status::ErrTooLarge as i32;
@@ -143,6 +143,27 @@ proptest! {
             prop_assert_eq!(&got[..want.len()], &want[..]);
             prop_assert!(got[want.len()..].iter().all(|r| *r == Rec::Error(FAILED, 0)));
         }
+    }
+
+    /// (3c) Without the envelope scan (`set_scan(false)`) a decoder reports the same frames and errors, at the same
+    /// places, each frame UNSCANNED — for both framings and any chunking.
+    #[test]
+    fn scanning_off_changes_only_the_envelope(
+        framing in 0u32..2,
+        stream in prop_oneof![ndjson_stream(), (1usize..64).prop_flat_map(lp_stream).prop_map(|(s, _)| s)],
+        max in 1usize..64,
+        cuts in cuts(),
+        capacity in 1usize..4,
+    ) {
+        let unscanned = Envelope::UNSCANNED.cols();
+        let want: Vec<Rec> = decode(framing, max as u64, &stream, &cuts, capacity, 0)
+            .into_iter()
+            .map(|r| match r {
+                Rec::Frame(bytes, _) => Rec::Frame(bytes, unscanned),
+                e => e,
+            })
+            .collect();
+        prop_assert_eq!(decode_with(framing, max as u64, &stream, &cuts, capacity, 0, false), want);
     }
 
     /// (4) Encoding then decoding gives the payloads back; encode_joined agrees with encode_frames; the first refused

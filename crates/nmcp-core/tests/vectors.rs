@@ -57,6 +57,7 @@ fn kind_name(k: Kind) -> &'static str {
         Kind::Error => "error",
         Kind::Batch => "batch",
         Kind::Other => "other",
+        Kind::Unscanned => "unscanned",
     }
 }
 

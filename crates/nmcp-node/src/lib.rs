@@ -166,6 +166,12 @@ impl BindingDecoder {
     pub fn reset(&mut self) {
         self.inner.reset();
     }
+
+    /// Scan each frame's envelope (default true); false: frames only, each record kind UNSCANNED (Decoder::set_scan).
+    #[napi(catch_unwind)]
+    pub fn set_scan(&mut self, scan: bool) {
+        self.inner.set_scan(scan);
+    }
 }
 
 /// Scans one frame's envelope; writes the packed envelope and the id/method spans into `out[0..5]`.

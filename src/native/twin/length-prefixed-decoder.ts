@@ -27,6 +27,8 @@ export class LengthPrefixedDecoder implements BindingDecoder {
   #need = 0;
   /** After ERR_TOO_LARGE_FATAL or ERR_CORRUPT_HEADER: the stream is out of sync for good. */
   #failed = false;
+  /** Scan each frame's envelope (setScan). */
+  #scan = true;
 
   constructor(maxMessageSize: number) {
     this.#max = maxMessageSize;
@@ -64,7 +66,7 @@ export class LengthPrefixedDecoder implements BindingDecoder {
         return consumed(out, end, 0);
       }
       // The whole payload is in this chunk: an ordinary frame, no copy.
-      writeFrameRecord(out, base0, buf, pos, pos + n);
+      writeFrameRecord(out, base0, buf, pos, pos + n, this.#scan);
       pos += n;
       written = 1;
     } else if (this.#need > 0) {
@@ -74,7 +76,7 @@ export class LengthPrefixedDecoder implements BindingDecoder {
       if (assembly.partialLength < need) return consumed(out, end, 0);
       pos += take;
       this.#need = 0;
-      writeAssembledRecord(out, base0, assembly.complete(need), need);
+      writeAssembledRecord(out, base0, assembly.complete(need), need, this.#scan);
       written = 1;
     }
 
@@ -103,7 +105,7 @@ export class LengthPrefixedDecoder implements BindingDecoder {
       }
       // Stop before a record that does not fit: the caller pushes again from here with a fresh `out`.
       if (written === capacity) break;
-      writeFrameRecord(out, base, buf, body, body + n);
+      writeFrameRecord(out, base, buf, body, body + n, this.#scan);
       written++;
       base += RECORD_STRIDE;
       pos = body + n;
@@ -145,5 +147,10 @@ export class LengthPrefixedDecoder implements BindingDecoder {
     this.#headerValue = 0;
     this.#need = 0;
     this.#failed = false;
+  }
+
+  /** Scan each frame's envelope (default true); false: frames only, each kind UNSCANNED (docs/core-api.md §Decoder). */
+  setScan(scan: boolean): void {
+    this.#scan = scan;
   }
 }

@@ -4,7 +4,7 @@
  */
 
 import { Buffer } from 'node:buffer';
-import { type BindingDecoder, type BindingRouter, RECORD_STRIDE, Status } from '../binding-types.js';
+import { type BindingDecoder, type BindingRouter, Kind, RECORD_STRIDE, Status } from '../binding-types.js';
 import { scanEnvelopeRange, toBuffer } from './envelope.js';
 
 const LF = 0x0a;
@@ -48,12 +48,32 @@ export function writeErrorRecord(out: Int32Array, base: number, status: number, 
   out[base + 7] = -1;
 }
 
-/** Writes a FRAME record for `buf[start..end)` (offsets absolute in the chunk) and scans its envelope. */
-export function writeFrameRecord(out: Int32Array, base: number, buf: Buffer, start: number, end: number): void {
+/** Writes a FRAME record for `buf[start..end)` (offsets absolute in the chunk) and scans its envelope (if `scan`). */
+export function writeFrameRecord(
+  out: Int32Array,
+  base: number,
+  buf: Buffer,
+  start: number,
+  end: number,
+  scan: boolean,
+): void {
   out[base] = Status.FRAME;
   out[base + 1] = start;
   out[base + 2] = end;
-  scanEnvelopeRange(buf, start, end, out, base + 3);
+  writeEnvelope(buf, start, end, out, base + 3, scan);
+}
+
+/** Cols 3..7 of a frame record: the scanned envelope, or UNSCANNED with no spans (setScan(false)). */
+function writeEnvelope(buf: Buffer, start: number, end: number, out: Int32Array, at: number, scan: boolean): void {
+  if (scan) {
+    scanEnvelopeRange(buf, start, end, out, at);
+    return;
+  }
+  out[at] = Kind.UNSCANNED;
+  out[at + 1] = -1;
+  out[at + 2] = -1;
+  out[at + 3] = -1;
+  out[at + 4] = -1;
 }
 
 /** Stores the consumed position in the header slot and returns the record count (push's epilogue). */
@@ -143,11 +163,17 @@ export class Assembly {
 }
 
 /** Writes the FRAME_ASSEMBLED record for a frame the assembly just completed (`frame[0..length)`). */
-export function writeAssembledRecord(out: Int32Array, base: number, frame: Buffer, length: number): void {
+export function writeAssembledRecord(
+  out: Int32Array,
+  base: number,
+  frame: Buffer,
+  length: number,
+  scan: boolean,
+): void {
   out[base] = Status.FRAME_ASSEMBLED;
   out[base + 1] = 0;
   out[base + 2] = length;
-  scanEnvelopeRange(frame, 0, length, out, base + 3);
+  writeEnvelope(frame, 0, length, out, base + 3, scan);
 }
 
 /**
@@ -187,6 +213,8 @@ export class NdjsonDecoder implements BindingDecoder {
   readonly #assembly = new Assembly();
   /** Inside a line already reported as too large: skip up to and including its `\n`. */
   #discarding = false;
+  /** Scan each frame's envelope (setScan). */
+  #scan = true;
 
   constructor(maxMessageSize: number) {
     this.#max = maxMessageSize;
@@ -251,13 +279,18 @@ export class NdjsonDecoder implements BindingDecoder {
         // Stop before a record that does not fit: the caller pushes again from here with a fresh `out`.
         if (written === capacity) break;
         if (frameEnd - pos > max) writeErrorRecord(out, base, Status.ERR_TOO_LARGE, 0);
-        else writeFrameRecord(out, base, buf, pos, frameEnd);
+        else writeFrameRecord(out, base, buf, pos, frameEnd, this.#scan);
         written++;
         base += RECORD_STRIDE;
       }
       pos = nl + 1;
     }
     return consumed(out, pos, written);
+  }
+
+  /** Scan each frame's envelope (default true); false: frames only, each kind UNSCANNED (docs/core-api.md §Decoder). */
+  setScan(scan: boolean): void {
+    this.#scan = scan;
   }
 
   /** The carried line ends at `buf[nl]`; writes its record at `out[base..]`, if it has one, and says so. */
@@ -277,7 +310,7 @@ export class NdjsonDecoder implements BindingDecoder {
       return true;
     }
     assembly.append(buf, pos, nl, this.#max + 1);
-    writeAssembledRecord(out, base, assembly.complete(length), length);
+    writeAssembledRecord(out, base, assembly.complete(length), length, this.#scan);
     return true;
   }
 

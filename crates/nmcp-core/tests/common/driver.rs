@@ -1,6 +1,6 @@
 //! Drives a decoder over a stream cut into chunks and reduces its records to what must not depend on chunking.
 
-use nmcp_core::{scan_envelope, Decoder, Status};
+use nmcp_core::{scan_envelope, Decoder, Envelope, Status};
 
 /// A record reduced to what must not depend on chunking: the frame bytes and envelope, or the error and detail.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -19,6 +19,26 @@ pub fn decode(
     capacity: usize,
     record_start: usize,
 ) -> Vec<Rec> {
+    decode_with(framing, max, stream, cuts, capacity, record_start, true)
+}
+
+/// `decode` with the envelope scan on or off (`Decoder::set_scan`): off, every frame's columns must be UNSCANNED's.
+pub fn decode_with(
+    framing: u32,
+    max: u64,
+    stream: &[u8],
+    cuts: &[usize],
+    capacity: usize,
+    record_start: usize,
+    scan: bool,
+) -> Vec<Rec> {
+    let envelope = |bytes: &[u8]| {
+        if scan {
+            scan_envelope(bytes)
+        } else {
+            Envelope::UNSCANNED
+        }
+    };
     let mut chunks = Vec::new();
     if cuts.is_empty() {
         chunks.push(stream);
@@ -39,6 +59,8 @@ pub fn decode(
         }
     }
     let mut dec = Decoder::new(framing, max).expect("decoder");
+    dec.set_scan(scan);
+    assert_eq!(dec.scan(), scan);
     let mut out = vec![0i32; 8 * (1 + record_start + capacity)];
     let mut recs = Vec::new();
     for chunk in chunks {
@@ -53,14 +75,14 @@ pub fn decode(
                 match Status::from_code(rec[0]).expect("status") {
                     Status::Frame => {
                         let bytes = chunk[rec[1] as usize..rec[2] as usize].to_vec();
-                        assert_eq!(scan_envelope(&bytes).cols(), cols);
+                        assert_eq!(envelope(&bytes).cols(), cols);
                         recs.push(Rec::Frame(bytes, cols));
                     }
                     Status::FrameAssembled => {
                         assert_eq!(r, 0);
                         let mut dst = vec![0u8; rec[2] as usize];
                         dec.take_assembled(&mut dst).expect("take");
-                        assert_eq!(scan_envelope(&dst).cols(), cols);
+                        assert_eq!(envelope(&dst).cols(), cols);
                         recs.push(Rec::Frame(dst, cols));
                     }
                     _ => {
