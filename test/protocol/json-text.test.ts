@@ -12,6 +12,21 @@ describe('jsonText = JSON.stringify', () => {
     );
   });
 
+  it('on strings made of the characters at the edges of what needs escaping', () => {
+    const edges = [0x00, 0x1f, 0x20, 0x21, 0x22, 0x23, 0x5b, 0x5c, 0x5d, 0x7f, 0xff, 0x2028, 0xd7ff, 0xd800, 0xdbff]
+      .concat([0xdc00, 0xdfff, 0xe000, 0xfffe, 0xffff])
+      .map((c) => String.fromCharCode(c));
+    fc.assert(
+      fc.property(fc.array(fc.constantFrom(...edges, 'a', '\ud83d\ude00'), { maxLength: 12 }), (chars) => {
+        const s = chars.join('');
+        expect(jsonText(s)).toBe(JSON.stringify(s));
+        expect(jsonText({ [s]: [s] })).toBe(JSON.stringify({ [s]: [s] }));
+      }),
+      { numRuns: 3000 },
+    );
+    for (const c of edges) expect(jsonText(`x${c}`)).toBe(JSON.stringify(`x${c}`));
+  });
+
   it('on anything fast-check builds (undefined, functions, symbols, Dates, Maps, boxed values, holes, -0, NaN)', () => {
     fc.assert(
       fc.property(
