@@ -72,6 +72,22 @@ export function stateOf(session: ServerSession): SessionState {
   return stateAccess(session);
 }
 
+/**
+ * The params of a legacy-era elicitation/create as sent: URL mode (2025-11-25) needs a `url` and carries an
+ * `elicitationId` — the caller's, or a random UUID. Throws McpError -32602 for a URL-mode ask without a url.
+ */
+export function legacyElicitParams(params: JsonObject): JsonObject {
+  if (params.mode !== 'url') return params;
+  if (typeof params.url !== 'string' || params.url === '') {
+    throw new McpError(RpcCode.INVALID_PARAMS, 'elicitation/create: mode "url" needs a "url" (a non-empty string)');
+  }
+  if (params.elicitationId === undefined) return { ...params, elicitationId: randomUUID() };
+  if (typeof params.elicitationId !== 'string') {
+    throw new McpError(RpcCode.INVALID_PARAMS, 'elicitation/create: "elicitationId" must be a string');
+  }
+  return params;
+}
+
 export class ServerSession {
   static {
     stateAccess = (session) => session.#state;
@@ -208,19 +224,11 @@ export class ServerSession {
   elicit(params: ElicitParams, options?: OutboundRequestOptions): Promise<ElicitResult> {
     const missing = this.#missing('elicitation/create', params);
     if (missing) return Promise.reject(missing);
-    let sent = params;
-    if (params.mode === 'url') {
-      if (typeof params.url !== 'string' || params.url === '') {
-        return Promise.reject(
-          new McpError(RpcCode.INVALID_PARAMS, 'elicitation/create: mode "url" needs a "url" (a non-empty string)'),
-        );
-      }
-      if (params.elicitationId === undefined) sent = { ...params, elicitationId: randomUUID() };
-      else if (typeof params.elicitationId !== 'string') {
-        return Promise.reject(
-          new McpError(RpcCode.INVALID_PARAMS, 'elicitation/create: "elicitationId" must be a string'),
-        );
-      }
+    let sent: JsonObject;
+    try {
+      sent = legacyElicitParams(params);
+    } catch (err) {
+      return Promise.reject(err);
     }
     return this.request('elicitation/create', sent, options) as Promise<ElicitResult>;
   }

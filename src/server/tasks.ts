@@ -27,7 +27,7 @@ import type { InputOptions, ServerContext } from './context.js';
 import type { Call } from './core.js';
 import type { ModernEncoder } from './encode.js';
 import { copyState, duplicateKey, invalidKey, missingCapability } from './input-required.js';
-import type { ServerSession } from './server-session.js';
+import { legacyElicitParams, type ServerSession } from './server-session.js';
 import { InMemoryTaskStore, isTerminal, type TaskError, type TaskRecord, type TaskStore } from './task-store.js';
 import type {
   CallToolResult,
@@ -369,10 +369,11 @@ export class TaskManager {
   async #askSession(live: Live, ctx: TaskContext, method: string, params: JsonObject | undefined) {
     const related = { [RELATED_TASK_META]: { taskId: live.record.taskId } };
     const meta = isObject(params?._meta) ? { ...params._meta, ...related } : related;
+    const sent = method === 'elicitation/create' && params !== undefined ? legacyElicitParams(params) : params;
     this.#write(live, { status: 'input_required' });
     live.asking++;
     try {
-      return await ctx.session.request(method, { ...params, _meta: meta }, { signal: live.abort.signal });
+      return await ctx.session.request(method, { ...sent, _meta: meta }, { signal: live.abort.signal });
     } finally {
       if (--live.asking === 0 && live.record.status === 'input_required') this.#write(live, { status: 'working' });
     }

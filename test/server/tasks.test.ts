@@ -449,6 +449,25 @@ describe('tasks, 2025-11-25 (experimental core tasks)', () => {
     expect(last?.params).toHaveProperty('lastUpdatedAt');
   });
 
+  it('a task’s URL-mode elicitation carries an elicitationId (and needs elicitation.url)', async () => {
+    const server = new McpServer(INFO);
+    servers.push(server);
+    server.registerTool('login', { execution: { taskSupport: 'optional' } }, () =>
+      asTask(async (taskCtx: ServerContext) => {
+        const r = await taskCtx.elicit({ mode: 'url', message: 'Log in', url: 'https://example.com/login' });
+        return text(`login ${r.action}`);
+      }),
+    );
+    const { client } = await connect(server);
+    await client.initialize('2025-11-25', { elicitation: { url: {} } });
+    const { task: t } = (await client.call('tools/call', { name: 'login', task: {} })) as { task: JsonObject };
+    const elicit = await client.waitFor((m) => m.method === 'elicitation/create');
+    expect(elicit.params).toMatchObject({ mode: 'url', elicitationId: expect.stringMatching(/^[0-9a-f-]{36}$/) });
+    client.send({ jsonrpc: '2.0', id: elicit.id, result: { action: 'accept' } });
+    const done = await client.call('tasks/result', { taskId: t.taskId as string });
+    expect(done.content).toEqual([{ type: 'text', text: 'login accept' }]);
+  });
+
   it('a cancelled task notifies its status once; other sessions hear nothing', async () => {
     const { server, state } = makeServer();
     const a = await connect(server);
