@@ -170,7 +170,12 @@ export class StreamableHttpClientTransport implements Transport {
    * unexpected Content-Type, or a body over maxMessageSize. A 404 to the session closes the transport too
    * (NMCP_ERR_HTTP_SESSION_EXPIRED), as it would for send(). An SSE stream that drops is not resumed on this path.
    */
-  async postBytes(message: Uint8Array, onMessage: (message: Buffer) => void, retried = false): Promise<void> {
+  postBytes(message: Uint8Array, onMessage: (message: Buffer) => void): Promise<void> {
+    return this.#postBytes(message, onMessage, false);
+  }
+
+  /** postBytes; `retried`: this is the one retry after auth.unauthorized() renewed the token. */
+  async #postBytes(message: Uint8Array, onMessage: (message: Buffer) => void, retried: boolean): Promise<void> {
     const pool = this.#pool;
     if (!pool || this.#closing) throw new NmcpError(ErrorCode.CONNECTION_CLOSED, 'the transport is closed');
     const headers = this.#headers(undefined);
@@ -200,7 +205,7 @@ export class StreamableHttpClientTransport implements Transport {
         httpStatus: 404,
       });
     }
-    if (!retried && (await this.#renewed(res))) return this.postBytes(message, onMessage, true);
+    if (!retried && (await this.#renewed(res))) return this.#postBytes(message, onMessage, true);
     if (statusCode < 200 || statusCode >= 300) {
       const body = await this.#readBody(res.body).then(
         (b) => b.toString('utf8', 0, Math.min(b.length, 200)),
